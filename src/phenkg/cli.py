@@ -1,0 +1,247 @@
+"""The `phenkg` command: thin commands, and the only place errors become exit codes.
+
+Exit codes: 0 clean; 1 done, with problems reported (import problems, SHACL violations, a failed
+push); 2 unusable input or usage (unreadable or non-UTF-8 list, malformed data/, bad options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from phenkg import __version__
+from phenkg.errors import PhenkgError, RemoteError
+from phenkg.model import Catalog
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+SOURCE_TREE = Path(__file__).resolve().parents[2]
+
+
+def default_data_dir() -> Path:
+    """$PHENKG_DATA, else ./data, else the data/ of the source tree phenkg runs from."""
+    if env := os.environ.get("PHENKG_DATA"):
+        return Path(env)
+    here = Path("data")
+    if (here / "papers.yaml").exists() or not (SOURCE_TREE / "data" / "papers.yaml").exists():
+        return here
+    return SOURCE_TREE / "data"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def load(args: argparse.Namespace) -> Catalog:
+    from phenkg.store import read_catalog
+    return read_catalog(args.data)
+
+
+# -- import, render, fmt, stats -------------------------------------------------------------------
+def cmd_import(args: argparse.Namespace) -> int:
+    from phenkg.keys import slug
+    from phenkg.parse import decode, parse
+    from phenkg.progress import Progress
+    from phenkg.store import REPORT, SOURCE, load_yaml, write_catalog
+
+    path = Path(args.list)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PhenkgError(f"cannot read the list: {exc.strerror}", path=str(path)) from exc
+    text, early = decode(raw, str(path))
+    progress = Progress(f"parsing {path.name}", total=text.count("\n") + 1, unit="lines")
+    catalog = parse(text, path=str(path), progress=progress)
+    progress.done(f"{len(catalog.papers):,} papers")
+    catalog.problems[:0] = early
+    source = catalog.source
+    source.file = slug(source.title) + ".md"
+    keep = _previous_source(args.data / SOURCE, load_yaml, raw, args.data)
+    for name in ("repository", "commit", "date"):
+        setattr(source, name, getattr(args, name) or keep.get(name))
+    write_catalog(catalog, args.data, raw)
+    return report_import(catalog, args.data / REPORT)
+
+
+def _previous_source(path: Path, load_yaml: Callable, raw: bytes, data: Path) -> dict:
+    """Keep where the list came from when the same list is imported again."""
+    if not path.exists():
+        return {}
+    previous = load_yaml(path) or {}
+    copy = data / str(previous.get("file", ""))
+    same = copy.is_file() and hashlib.sha256(copy.read_bytes()).digest() == hashlib.sha256(raw).digest()
+    return previous if same else {}
+
+
+def report_import(catalog: Catalog, report_path: Path) -> int:
+    problems = [p for p in catalog.problems if p.severity in ("error", "warning")]
+    entries = sum(len(p.listings) for p in catalog.papers)
+    rejected = sum(p.severity == "error" and p.code == "no-title" for p in catalog.problems)
+    for p in problems:
+        entry = f" [{p.entry[:60]}]" if p.entry else ""
+        say(f"{catalog.source.file}:{p.line}: {p.severity}: {p.message}{entry}")
+    say(f"imported {len(catalog.papers):,} papers from {entries + rejected:,} entries in {len(catalog.topics)} "
+        f"topics ({rejected} not imported); {len(problems)} problem(s) and "
+        f"{len(catalog.problems) - len(problems)} note(s) in {report_path}")
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from phenkg.render import render
+    text = render(load(args))
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        from phenkg.store import write_atomic
+        write_atomic(Path(args.output), text)
+    return EXIT_OK
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from phenkg.store import render_files, write_atomic
+    catalog = load(args)
+    changed = []
+    for name, text in render_files(catalog).items():
+        path = args.data / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            changed.append(name)
+            if not args.check:
+                write_atomic(path, text)
+    verb = "would rewrite" if args.check else "rewrote"
+    say(f"{verb} {', '.join(changed)}" if changed else f"{args.data} is canonical")
+    return EXIT_PROBLEMS if changed and args.check else EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from phenkg.stats import count
+    for name, value in count(load(args)).items():
+        print(f"{name:<18}{value:>10,}")
+    return EXIT_OK
+
+
+# -- graph, validate, export, build ---------------------------------------------------------------
+def cmd_validate(args: argparse.Namespace) -> int:
+    from phenkg.graph import source_lines, to_rdflib
+    from phenkg.validate import validate
+    catalog = load(args)
+    report = validate(to_rdflib(catalog, args.base))
+    if args.format == "ttl":
+        sys.stdout.write(report.to_turtle())
+    else:
+        sys.stdout.write(report.to_text(source_lines(catalog, args.base)))
+    return EXIT_OK if not report.violations else EXIT_PROBLEMS
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from phenkg.export import export_to
+    export_to(load(args), args.format, args.output, base=args.base)
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from phenkg.export import build
+    result = build(load(args), args.out, base=args.base)
+    return EXIT_OK if result.conforms else EXIT_PROBLEMS
+
+
+# -- serve, push, query ---------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from phenkg.serve import run
+    return run(args)
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from phenkg.push import run_push
+    return run_push(args)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from phenkg.push import run_query
+    return run_query(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    from phenkg.vocab import DEFAULT_BASE
+
+    top = argparse.ArgumentParser(prog="phenkg", description=__doc__.split("\n")[0],
+                                  epilog="exit codes: 0 clean, 1 problems reported, 2 unusable input")
+    top.add_argument("--version", action="version", version=f"phenkg {__version__}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Callable, help_text: str, data: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(func=func)
+        if data:
+            sub.add_argument("--data", type=Path, default=None, help="the data directory (default: ./data)")
+            sub.add_argument("--base", default=DEFAULT_BASE, help=f"IRI base (default {DEFAULT_BASE})")
+        return sub
+
+    sub = command("import", cmd_import, "parse an awesome list (Markdown) into data/")
+    sub.add_argument("list", help="the list's Markdown file")
+    sub.add_argument("--repository", help="the upstream repository URL, recorded as provenance")
+    sub.add_argument("--commit", help="the upstream commit the list was taken from")
+    sub.add_argument("--date", help="the date of that commit (YYYY-MM-DD)")
+    sub = command("render", cmd_render, "write data/ back as a Markdown list")
+    sub.add_argument("-o", "--output", help="output file (default: standard output)")
+    sub = command("fmt", cmd_fmt, "rewrite data/ in its canonical form")
+    sub.add_argument("--check", action="store_true", help="only report files that are not canonical (exit 1)")
+    command("stats", cmd_stats, "print counts of entries, papers, authors, ...")
+    sub = command("validate", cmd_validate, "check the graph against the SHACL shapes")
+    sub.add_argument("--format", choices=["text", "ttl"], default="text")
+    sub = command("export", cmd_export, "write the graph in one RDF format")
+    sub.add_argument("--format", required=True, choices=["ttl", "nt", "nq", "trig", "jsonld", "rdfxml"])
+    sub.add_argument("-o", "--output", default="-", help="output file, '-' for standard output (default)")
+    sub = command("build", cmd_build, "graph, validation, every export and the dataset description")
+    sub.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist/)")
+    sub = command("serve", cmd_serve, "serve the graph: SPARQL endpoint, query page, entity pages")
+    sub.add_argument("--host", default="127.0.0.1")
+    sub.add_argument("--port", type=int, default=8000)
+    sub.add_argument("--dist", type=Path, default=None, help="serve a built dist/ instead of data/")
+    sub.add_argument("--timeout", type=float, default=10.0, help="query timeout in seconds (default 10)")
+    sub.add_argument("--max-rows", type=int, default=10000, help="row cap for query results (default 10000)")
+    sub.add_argument("--get", metavar="PATH", help="answer one GET request in-process, print it, exit")
+    sub.add_argument("--accept", default="*/*", help="Accept header for --get")
+    sub = command("push", cmd_push, "load the graph into an external triple store")
+    sub.add_argument("--endpoint", required=True, help="Graph Store Protocol or SPARQL Update endpoint URL")
+    sub.add_argument("--graph", help="target named graph IRI (default: the default graph)")
+    sub.add_argument("--replace", action="store_true", help="replace the target graph atomically")
+    sub.add_argument("--protocol", choices=["auto", "gsp", "update"], default="auto")
+    sub.add_argument("--batch", type=int, default=10000, help="triples per INSERT DATA batch")
+    sub.add_argument("--user", help="user name for HTTP basic auth (password from --password or "
+                     "$PHENKG_PASSWORD)")
+    sub.add_argument("--password", help="password (prefer $PHENKG_PASSWORD)")
+    sub.add_argument("--token", help="bearer token (prefer $PHENKG_TOKEN)")
+    sub = command("query", cmd_query, "run a SPARQL query on the local graph or a remote endpoint")
+    sub.add_argument("sparql", help="the query text, or @FILE to read it from a file")
+    sub.add_argument("--endpoint", help="remote SPARQL endpoint (default: the local graph)")
+    sub.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    sub.add_argument("--user")
+    sub.add_argument("--password")
+    sub.add_argument("--token")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if hasattr(args, "data"):
+        args.data = args.data if args.data is not None else default_data_dir()
+    try:
+        return args.func(args)
+    except RemoteError as exc:
+        say(f"phenkg {args.command}: {exc.describe()}")
+        return EXIT_PROBLEMS
+    except PhenkgError as exc:
+        say(f"phenkg {args.command}: {exc.describe()}")
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""A Catalog -> RDF, one function per entity type, each yielding N-Triples lines.
+
+N-Triples text is the one form every consumer takes fast: pyoxigraph loads it in Rust for serving
+and exporting, rdflib parses it for pyshacl, and the pages describe an entity from the same
+functions. IRIs come from `vocab.Iris`, so rebuilding gives the same IRIs; there are no blank nodes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from phenkg.keys import arxiv_id, arxiv_year, openreview_id
+from phenkg.model import Catalog, EntityKeys, Paper, Source, Topic, Venue, repo_name
+from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, XSD, Iris
+
+_IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
+_A = f"<{RDF}type>"
+
+
+def iri(value: str) -> str:
+    """An IRI term; characters N-Triples forbids are percent-encoded."""
+    return "<" + _IRI_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), value) + ">"
+
+
+def lit(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def integer(value: int) -> str:
+    return f'"{value}"^^<{XSD}integer>'
+
+
+def p(ns: str, name: str) -> str:
+    return f"<{ns}{name}>"
+
+
+# predicates, written once
+NAME, URL, AUTHOR, DESCRIPTION = p(SCHEMA, "name"), p(SCHEMA, "url"), p(SCHEMA, "author"), p(SCHEMA, "description")
+SUBJECT, ABOUT, KEYWORDS = p(DCTERMS, "subject"), p(SCHEMA, "about"), p(SCHEMA, "keywords")
+PREF_LABEL, IN_SCHEME = p(SKOS, "prefLabel"), p(SKOS, "inScheme")
+DERIVED = p(PROV, "wasDerivedFrom")
+
+
+@dataclass
+class Context:
+    """What the entity functions need besides the entity: IRIs and the keys of referenced things."""
+
+    iris: Iris
+    keys: EntityKeys
+    source: str
+
+    @classmethod
+    def of(cls, catalog: Catalog, base: str) -> Context:
+        iris = Iris(base)
+        return cls(iris, catalog.keys, iris.source(catalog.source.commit))
+
+
+def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
+    s = iri(ctx.iris.paper(paper.key))
+    ph = PHENKG
+    yield f"{s} {_A} {p(ph, 'Paper')} ."
+    yield f"{s} {_A} {p(SCHEMA, 'ScholarlyArticle')} ."
+    yield f"{s} {NAME} {lit(paper.title)} ."
+    if paper.url:
+        yield f"{s} {URL} {iri(paper.url)} ."
+        if found := arxiv_id(paper.url):
+            yield f"{s} {p(ph, 'arxiv')} {iri('https://arxiv.org/abs/' + found)} ."
+            if (year := arxiv_year(found)) is not None:
+                yield f"{s} {p(ph, 'arxivYear')} {integer(year)} ."
+        elif found := openreview_id(paper.url):
+            yield f"{s} {p(ph, 'openreview')} {iri('https://openreview.net/forum?id=' + found)} ."
+    if paper.digest:
+        yield f"{s} {DESCRIPTION} {lit(paper.digest)} ."
+    for position, name in enumerate(paper.authors, start=1):
+        author = iri(ctx.iris.author(ctx.keys.authors[name]))
+        ship = iri(ctx.iris.authorship(paper.key, position))
+        yield f"{s} {AUTHOR} {author} ."
+        yield f"{s} {p(ph, 'authorship')} {ship} ."
+        yield f"{ship} {_A} {p(ph, 'Authorship')} ."
+        yield f"{ship} {p(ph, 'paper')} {s} ."
+        yield f"{ship} {p(ph, 'author')} {author} ."
+        yield f"{ship} {p(ph, 'printedName')} {lit(name)} ."
+        yield f"{ship} {p(ph, 'position')} {integer(position)} ."
+    for label in paper.keywords:
+        keyword = iri(ctx.iris.keyword(ctx.keys.keywords[label]))
+        yield f"{s} {SUBJECT} {keyword} ."
+        yield f"{s} {KEYWORDS} {keyword} ."
+    if paper.venue is not None:
+        yield f"{s} {p(SCHEMA, 'publication')} {iri(ctx.iris.venue(paper.venue.key))} ."
+        if paper.venue.year is not None:
+            yield f"{s} {p(ph, 'publicationYear')} {integer(paper.venue.year)} ."
+    n_link = 0
+    for link in paper.links:
+        if link.kind == "code":
+            repo = iri(ctx.iris.repo(ctx.keys.repos[link.url]))
+            yield f"{s} {p(ph, 'code')} {repo} ."
+            yield f"{repo} {p(SCHEMA, 'citation')} {s} ."
+        else:
+            n_link += 1
+            node = iri(ctx.iris.link(paper.key, n_link))
+            yield f"{s} {p(ph, 'link')} {node} ."
+            yield f"{node} {_A} {p(ph, 'Link')} ."
+            yield f"{node} {p(ph, 'linkKind')} {lit(link.kind)} ."
+            yield f"{node} {URL} {iri(link.url)} ."
+    topics_seen, years_seen = set(), set()
+    for n, listing in enumerate(paper.listings, start=1):
+        node = iri(ctx.iris.listing(paper.key, n))
+        topic = iri(ctx.iris.topic(listing.topic))
+        if topic not in topics_seen:
+            topics_seen.add(topic)
+            yield f"{s} {SUBJECT} {topic} ."
+            yield f"{s} {ABOUT} {topic} ."
+        yield f"{s} {p(ph, 'listing')} {node} ."
+        yield f"{node} {_A} {p(ph, 'Listing')} ."
+        yield f"{node} {_A} {p(PROV, 'Entity')} ."
+        yield f"{node} {p(ph, 'paper')} {s} ."
+        yield f"{node} {p(ph, 'topic')} {topic} ."
+        yield f"{node} {DERIVED} {iri(ctx.source)} ."
+        if listing.year is not None:
+            yield f"{node} {p(ph, 'listYear')} {integer(listing.year)} ."
+            if listing.year not in years_seen:
+                years_seen.add(listing.year)
+                yield f"{s} {p(ph, 'listYear')} {integer(listing.year)} ."
+        if listing.line is not None:
+            yield f"{node} {p(ph, 'sourceLine')} {integer(listing.line)} ."
+    yield f"{s} {DERIVED} {iri(ctx.source)} ."
+
+
+def author_triples(key: str, name: str, ctx: Context) -> Iterator[str]:
+    s = iri(ctx.iris.author(key))
+    yield f"{s} {_A} {p(PHENKG, 'Author')} ."
+    yield f"{s} {_A} {p(SCHEMA, 'Person')} ."
+    yield f"{s} {_A} {p(FOAF, 'Person')} ."
+    yield f"{s} {NAME} {lit(name)} ."
+    yield f"{s} {p(FOAF, 'name')} {lit(name)} ."
+
+
+def concept_triples(s: str, kind: str, label: str, scheme: str) -> Iterator[str]:
+    yield f"{s} {_A} {p(PHENKG, kind)} ."
+    yield f"{s} {_A} {p(SKOS, 'Concept')} ."
+    yield f"{s} {PREF_LABEL} {lit(label)} ."
+    yield f"{s} {NAME} {lit(label)} ."
+    yield f"{s} {IN_SCHEME} {iri(scheme)} ."
+
+
+def topic_triples(topic: Topic, order: int, ctx: Context) -> Iterator[str]:
+    s = iri(ctx.iris.topic(topic.key))
+    yield from concept_triples(s, "Topic", topic.name, ctx.iris.scheme("topics"))
+    yield f"{s} {p(PHENKG, 'order')} {integer(order)} ."
+
+
+def keyword_triples(key: str, label: str, ctx: Context) -> Iterator[str]:
+    yield from concept_triples(iri(ctx.iris.keyword(key)), "Keyword", label, ctx.iris.scheme("keywords"))
+
+
+def scheme_triples(ctx: Context) -> Iterator[str]:
+    for name, label in (("topics", "Topics of the list"), ("keywords", "Keywords of the list")):
+        s = iri(ctx.iris.scheme(name))
+        yield f"{s} {_A} {p(SKOS, 'ConceptScheme')} ."
+        yield f"{s} {PREF_LABEL} {lit(label)} ."
+
+
+def venue_triples(key: str, venue: Venue, ctx: Context) -> Iterator[str]:
+    s = iri(ctx.iris.venue(key))
+    yield f"{s} {_A} {p(PHENKG, 'Venue')} ."
+    yield f"{s} {_A} {p(SCHEMA, 'PublicationEvent')} ."
+    yield f"{s} {NAME} {lit(venue.printed)} ."
+    yield f"{s} {p(PHENKG, 'venueName')} {lit(venue.name)} ."
+    if venue.year is not None:
+        yield f"{s} {p(PHENKG, 'venueYear')} {integer(venue.year)} ."
+    if venue.qualifier:
+        yield f"{s} {p(PHENKG, 'venueQualifier')} {lit(venue.qualifier)} ."
+
+
+def repo_triples(key: str, url: str, ctx: Context) -> Iterator[str]:
+    s = iri(ctx.iris.repo(key))
+    yield f"{s} {_A} {p(PHENKG, 'CodeRepository')} ."
+    yield f"{s} {_A} {p(SCHEMA, 'SoftwareSourceCode')} ."
+    yield f"{s} {p(SCHEMA, 'codeRepository')} {iri(url)} ."
+    yield f"{s} {NAME} {lit(repo_name(url))} ."
+
+
+def source_triples(source: Source, ctx: Context) -> Iterator[str]:
+    s = iri(ctx.source)
+    yield f"{s} {_A} {p(PHENKG, 'SourceList')} ."
+    yield f"{s} {_A} {p(PROV, 'Entity')} ."
+    yield f"{s} {NAME} {lit(source.title)} ."
+    if source.repository:
+        yield f"{s} {p(DCTERMS, 'source')} {iri(source.repository)} ."
+    if source.commit:
+        yield f"{s} {p(PHENKG, 'commit')} {lit(source.commit)} ."
+    if source.date:
+        yield f'{s} {p(DCTERMS, "date")} "{source.date}"^^<{XSD}date> .'
+
+
+def triples(catalog: Catalog, base: str, progress: Callable[[int], None] | None = None) -> Iterator[str]:
+    """Every triple of the catalog's graph, as N-Triples lines, in a fixed order."""
+    ctx = Context.of(catalog, base)
+    yield from source_triples(catalog.source, ctx)
+    yield from scheme_triples(ctx)
+    for order, topic in enumerate(catalog.topics, start=1):
+        yield from topic_triples(topic, order, ctx)
+    for i, paper in enumerate(catalog.papers):
+        if progress and i % 2000 == 0:
+            progress(i)
+        yield from paper_triples(paper, ctx)
+    for name, key in ctx.keys.authors.items():
+        yield from author_triples(key, name, ctx)
+    for label, key in ctx.keys.keywords.items():
+        yield from keyword_triples(key, label, ctx)
+    for key, venue in ctx.keys.venues.items():
+        yield from venue_triples(key, venue, ctx)
+    for url, key in ctx.keys.repos.items():
+        yield from repo_triples(key, url, ctx)
+    if progress:
+        progress(len(catalog.papers))
+
+
+def ntriples(lines: Iterable[str], chunk: int = 20000) -> Iterator[bytes]:
+    """N-Triples lines -> UTF-8 chunks, for loaders that take a stream."""
+    buffer: list[str] = []
+    for line in lines:
+        buffer.append(line)
+        if len(buffer) >= chunk:
+            yield ("\n".join(buffer) + "\n").encode()
+            buffer.clear()
+    if buffer:
+        yield ("\n".join(buffer) + "\n").encode()
+
+
+class _ChunkReader:
+    """A file-like view of an iterator of byte chunks (what pyoxigraph's loaders read)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks, self.pending = chunks, b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self.pending) < size:
+            nxt = next(self.chunks, None)
+            if nxt is None:
+                break
+            self.pending += nxt
+        if size < 0:
+            out, self.pending = self.pending, b""
+        else:
+            out, self.pending = self.pending[:size], self.pending[size:]
+        return out
+
+
+def build_store(catalog: Catalog, base: str, progress: Callable[[int], None] | None = None,
+                path: str | None = None):
+    """The graph in a pyoxigraph Store (in memory, or on disk at `path`), bulk-loaded from N-Triples."""
+    import pyoxigraph
+
+    store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
+    reader = _ChunkReader(ntriples(triples(catalog, base, progress)))
+    store.bulk_load(reader, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return store
+
+
+def to_rdflib(catalog: Catalog, base: str):
+    """The graph as an rdflib Graph (for pyshacl and small-scale work)."""
+    import rdflib
+
+    graph = rdflib.Graph()
+    graph.parse(data="\n".join(triples(catalog, base)), format="nt")
+    return graph
+
+
+def source_lines(catalog: Catalog, base: str) -> Callable[[str], str | None]:
+    """A lookup from an entity IRI to where it came from ('file:line', several for a repeated paper)."""
+    iris = Iris(base)
+    where: dict[str, str] = {}
+    file = catalog.source.file
+    for paper in catalog.papers:
+        lines = ", ".join(f"{file}:{x.line}" for x in paper.listings if x.line is not None)
+        if lines:
+            where[iris.paper(paper.key)] = lines
+    for name, key in catalog.keys.authors.items():
+        where.setdefault(iris.author(key), f"author '{name}'")
+    return where.get

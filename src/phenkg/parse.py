@@ -1,0 +1,428 @@
+"""Markdown text of an awesome list -> a Catalog of papers, and problems located by line.
+
+Tolerant by design: every item ends either as (part of) a paper or as a Problem with its line.
+It reads no files; `decode` turns bytes into text or says why it can't.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from phenkg.errors import UnusableInputError
+from phenkg.keys import KeyRegistry, id_key, slug
+from phenkg.model import Catalog, Link, Listing, Paper, Problem, Source, Topic, Venue
+
+Progress = Callable[[int], None]
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,3}[.)])(?:\s+(?P<text>.*)|$)")
+_YEAR_TITLE = re.compile(r"^(?P<title>.*?)[\s:\-–—]*(?P<year>(?:19|20)\d\d)$")
+_LINK = re.compile(r"\[\[\s*(?P<kind>[^\]]*?)\s*\]\]\((?P<url>[^)\s]*)(?P<close>\))?")
+_SINGLE_LINK = re.compile(r"(?<![\[!])\[(?P<kind>[A-Za-z][\w .-]{0,20})\]\((?P<url>[^)\s]*)(?P<close>\))?")
+_LEADING_TITLE_LINK = re.compile(r"^\[(?P<title>[^\]]+)\]\((?P<url>[^)\s]+)\)\s*(?:[-–—:]\s*)?")
+_URL = re.compile(r"^https?://[^\s/?#.]+\.[^\s]+$", re.IGNORECASE)
+_LABEL = re.compile(r"^\s*(?:\*\*)?(?P<label>[A-Za-z][A-Za-z ]{0,24}?)(?:\*\*)?\s*[:：]\s*(?:\*\*\s*)?(?P<rest>.*)$")
+_VENUE_AT_END = re.compile(r"^(?P<authors>.*?)[\s.,;]*(?:\*{1,2}|_)\s*(?P<venue>[^*_]+?)\s*(?:\*{1,2}|_)\s*\.?\s*$")
+_AND = re.compile(r"\s*,?\s+(?:and|&)\s+")
+_TAG = re.compile(r"</?(?:br|p|div|span|sup|sub|a|b|i|em|strong|img|center|font|code|hr)\b[^>]*>", re.IGNORECASE)
+_IMAGE = re.compile(r"\[\s*!\[[^\]]*\]\([^)]*\)\s*\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)")
+_DETAILS_OPEN = re.compile(r"<details[^>]*>", re.IGNORECASE)
+_DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
+_SUMMARY = re.compile(r"<summary[^>]*>(?P<text>.*?)</summary\s*>", re.IGNORECASE)
+_NOT_ENTRIES = re.compile(
+    r"contents|contribut|related|resources|template|licen[cs]e|citation|cite|acknowledg|star history|"
+    r"^about|^footnote|^how to", re.IGNORECASE)
+_FIELDS = {"keyword": "keywords", "keywords": "keywords", "keyword(s)": "keywords", "tags": "keywords",
+           "digest": "digest", "summary": "digest", "tldr": "digest", "abstract": "digest",
+           "author": "authors", "authors": "authors"}
+
+
+def decode(data: bytes, path: str) -> tuple[str, list[Problem]]:
+    """UTF-8 bytes -> text; a file cut mid-character still decodes, with a warning."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise UnusableInputError(f"binary data (a NUL byte at offset {nul}), not a Markdown list",
+                                 path=path, hint="pass the list's README.md or another UTF-8 Markdown file")
+    problems: list[Problem] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - 3 or exc.reason != "unexpected end of data":
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise UnusableInputError(f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+                                     path=path, line=line,
+                                     hint="re-save the file as UTF-8 (iconv -f LATIN1 -t UTF-8)") from exc
+        text = data[:exc.start].decode("utf-8")
+        problems.append(Problem(text.count("\n") + 1, "truncated", "the file ends in the middle of a character"))
+    return text.removeprefix("\ufeff"), problems
+
+
+def clean(text: str) -> str:
+    """Drop stray HTML tags and images, fold spaces."""
+    text = _IMAGE.sub("", _TAG.sub("", text))
+    return " ".join(text.split())
+
+
+@dataclass
+class _Item:
+    """An entry being read: its lines so far, before it becomes a Paper."""
+
+    line: int
+    topic: str
+    year: int | None
+    title: str = ""
+    url: str | None = None
+    links: list[Link] = field(default_factory=list)
+    authors: list[str] | None = None
+    venue: Venue | None = None
+    keywords: list[str] | None = None
+    digests: list[tuple[int, str, bool]] = field(default_factory=list)  # (line, text, labelled)
+    last: str = "title"
+    closed: bool = False  # a blank line came after it
+
+
+class _ListParser:
+    def __init__(self, path: str, progress: Progress | None) -> None:
+        self.path = path
+        self.progress = progress
+        self.title = ""
+        self.preamble: list[str] = []
+        self.topics: dict[str, Topic] = {}
+        self.topic: Topic | None = None
+        self.year: int | None = None
+        self.skipping: str | None = None  # the name of a section whose items are not entries
+        self.item: _Item | None = None
+        self.in_digest = False
+        self.papers: dict[str, Paper] = {}
+        self.first_line: dict[str, int] = {}
+        self.keys = KeyRegistry()
+        self.problems: list[Problem] = []
+        self.heading: tuple[int, str, int] | None = None  # line, text, entries under it
+        self.topic_entries: dict[str, int] = {}
+        self.topic_lines: dict[str, int] = {}
+
+    # -- problems ---------------------------------------------------------------------------------
+    def problem(self, line: int, code: str, message: str, severity: str = "warning",
+                entry: str | None = None) -> None:
+        self.problems.append(Problem(line, code, message, severity, entry))
+
+    # -- the line loop ----------------------------------------------------------------------------
+    def run(self, text: str) -> None:
+        lines = text.splitlines()
+        for number, raw in enumerate(lines, start=1):
+            if self.progress and number % 5000 == 0:
+                self.progress(number)
+            self.feed(number, raw.rstrip())
+        self.finish_item()
+        self.close_heading()
+        for key, count in self.topic_entries.items():
+            if count == 0:
+                self.problem(self.topic_lines[key], "empty-heading",
+                             f"topic '{self.topics[key].name}' has no entries")
+        if self.progress:
+            self.progress(len(lines))
+
+    def feed(self, number: int, line: str) -> None:
+        if self.in_digest or _DETAILS_OPEN.search(line) or _SUMMARY.search(line):
+            line = self.details(number, line)
+            if not line:
+                return
+        if not line.strip():
+            if self.item:
+                self.item.closed = True
+            return
+        if heading := _HEADING.match(line):
+            self.finish_item()
+            self.on_heading(number, len(heading[1]), clean(heading[2]))
+            return
+        bullet = _BULLET.match(line)
+        if bullet:
+            text = bullet["text"] or ""
+            indent = len(bullet["indent"].expandtabs(4))
+            if self.is_entry_line(text, indent):
+                self.finish_item()
+                self.on_entry(number, text)
+            elif self.item:
+                self.on_sub_item(number, text)
+            else:
+                self.on_stray(number, text, "item")
+        elif self.item and (not self.item.closed or self.item.last == "digest" and self.in_digest):
+            self.on_sub_item(number, line, continuation=True)
+        elif not self.topics and self.skipping is None:
+            self.preamble.append(line)
+        else:
+            self.on_stray(number, line, "text")
+
+    def is_entry_line(self, text: str, indent: int) -> bool:
+        if self.skipping is not None and indent == 0:
+            return True
+        if _LINK.search(text) and "paper" in {m["kind"].lower() for m in _LINK.finditer(text)}:
+            return True
+        if indent > 0 or self.topic is None:
+            return False
+        if self.item and not self.item.closed and not _LINK.search(text):
+            return False  # a sub-item written without indentation
+        return True
+
+    # -- headings ---------------------------------------------------------------------------------
+    def on_heading(self, number: int, level: int, text: str) -> None:
+        if level == 1:
+            if not self.title:
+                self.title = text
+            return
+        self.close_heading()
+        found = _YEAR_TITLE.match(text)
+        name = found["title"].strip() if found else text
+        if _NOT_ENTRIES.search(name) and not found:
+            self.skipping, self.topic, self.year = name, None, None
+            return
+        self.skipping = None
+        if found:
+            self.year = int(found["year"])
+            if level == 2 or self.topic is None:
+                self.enter_topic(number, name or text)
+            elif name and slug(name) != self.topic.key:
+                self.problem(number, "heading-topic", f"year heading '{text}' names another topic than "
+                             f"'{self.topic.name}' above it; kept under '{self.topic.name}'")
+            if self.year not in self.topic.years:
+                self.topic.years.append(self.year)
+            self.heading = (number, text, 0)
+        elif level == 2:
+            self.enter_topic(number, name)
+            self.year = None
+            self.heading = None
+        else:
+            self.problem(number, "heading", f"heading '{text}' has no year; its items stay under "
+                         f"'{self.topic.name if self.topic else '(no topic)'}'", "info")
+            self.heading = (number, text, 0)
+
+    def enter_topic(self, number: int, name: str) -> None:
+        key = slug(name)
+        if key not in self.topics:
+            self.topics[key] = Topic(key=key, name=name)
+            self.topic_entries[key] = 0
+            self.topic_lines[key] = number
+        self.topic = self.topics[key]
+
+    def close_heading(self) -> None:
+        if self.heading and self.heading[2] == 0:
+            self.problem(self.heading[0], "empty-heading", f"heading '{self.heading[1]}' has no entries")
+        self.heading = None
+
+    # -- <details> blocks -------------------------------------------------------------------------
+    def details(self, number: int, line: str) -> str:
+        """Handle <details>/<summary>; return what is left of the line to read as usual."""
+        summary = _SUMMARY.search(line)
+        if summary:
+            label = clean(summary["text"])
+            rest = _DETAILS_CLOSE.sub("", _DETAILS_OPEN.sub("", line[summary.end():]))
+            if self.item and _FIELDS.get(label.lower().rstrip(":")) == "digest":
+                self.in_digest = not _DETAILS_CLOSE.search(line[summary.end():])
+                if rest.strip():
+                    self.item.digests.append((number, clean(rest), True))
+                self.item.last, self.item.closed = "digest", False
+                return ""
+            self.finish_item()
+            self.on_heading(number, 3, label)
+            return rest
+        if self.in_digest:
+            if _DETAILS_CLOSE.search(line):
+                self.in_digest = False
+                line = _DETAILS_CLOSE.sub("", line)
+            text = clean(line)
+            if text and self.item:
+                self.item.digests.append((number, text, False))
+            return ""
+        return _DETAILS_CLOSE.sub("", _DETAILS_OPEN.sub("", line))
+
+    # -- items ------------------------------------------------------------------------------------
+    def on_stray(self, number: int, text: str, what: str) -> None:
+        text = clean(text)
+        if not text:
+            return
+        reason = f"in section '{self.skipping}'" if self.skipping else "outside any entry"
+        severity = "info" if self.skipping or self.topic is None else "warning"
+        self.problem(number, f"stray-{what}", f"{what} {reason}, not an entry: {text[:80]}", severity)
+
+    def on_entry(self, number: int, text: str) -> None:
+        if self.skipping is not None or self.topic is None:
+            self.on_stray(number, text, "item")
+            return
+        item = _Item(line=number, topic=self.topic.key, year=self.year)
+        self.item = item
+        first_link = _LINK.search(text)
+        head = text[: first_link.start()] if first_link else text
+        if leading := _LEADING_TITLE_LINK.match(head):  # "- [Title](url) - note", the awesome-list form
+            item.title, item.url = clean(leading["title"]), leading["url"]
+            head = ""
+        for link in _LINK.finditer(text):
+            self.add_link(item, number, link["kind"], link["url"], bool(link["close"]))
+        if not first_link and not item.url:
+            for link in _SINGLE_LINK.finditer(text):
+                if _URL.match(link["url"]) or link["kind"].lower() == "paper":
+                    head = head[: link.start()] if link.start() < len(head) else head
+                    self.add_link(item, number, link["kind"], link["url"], bool(link["close"]))
+        if head.strip():
+            item.title = clean(head).rstrip()
+            if item.title.endswith(".") and not item.title.endswith(".."):
+                item.title = item.title[:-1].rstrip()
+        if item.url is None and not self.item_has_paper_link_problem(number):
+            self.problem(number, "no-paper-link", "entry has no [[paper]] link", entry=item.title or None)
+
+    def item_has_paper_link_problem(self, number: int) -> bool:
+        return any(p.line == number and p.code == "broken-link" for p in self.problems[-3:])
+
+    def add_link(self, item: _Item, number: int, kind: str, url: str, closed: bool) -> None:
+        kind = slug(kind or "link") if kind.lower() != "paper" else "paper"
+        if not closed or not _URL.match(url):
+            self.problem(number, "broken-link", f"[[{kind}]] link '{url}' is not a complete http(s) URL; "
+                         "link dropped", entry=item.title or None)
+            return
+        if kind == "paper" and item.url is None:
+            item.url = url
+        else:
+            item.links.append(Link(kind, url))
+
+    def on_sub_item(self, number: int, text: str, continuation: bool = False) -> None:
+        item = self.item
+        assert item is not None
+        text = clean(text)
+        if not text:
+            return
+        item.closed = False
+        label = _LABEL.match(text)
+        kind = self.field_of(number, label["label"]) if label else None
+        if kind is None and continuation and item.last in ("digest", "keywords", "title"):
+            if item.last == "digest" and item.digests:
+                line, old, labelled = item.digests[-1]
+                item.digests[-1] = (line, f"{old} {text}", labelled)
+            elif item.last == "keywords" and item.keywords is not None:
+                item.keywords += split_keywords(text)
+            elif item.authors is None:
+                self.read_authors(item, text)
+            else:
+                item.title = f"{item.title} {text}"
+            return
+        if kind == "keywords":
+            item.keywords = (item.keywords or []) + split_keywords(label["rest"])
+        elif kind == "digest":
+            item.digests.append((number, label["rest"].strip(), True))
+        elif kind == "authors":
+            self.read_authors(item, label["rest"])
+        elif item.authors is None and not item.digests:
+            self.read_authors(item, text)
+        else:
+            item.digests.append((number, text, False))
+            kind = "digest"
+        item.last = kind or "authors"
+
+    def field_of(self, number: int, label: str) -> str | None:
+        """'Key Word' -> keywords; a misspelt label ('Key Wrod') is read and reported."""
+        norm = label.lower().replace(" ", "").replace("-", "")
+        if norm in _FIELDS:
+            return _FIELDS[norm]
+        close = difflib.get_close_matches(norm, list(_FIELDS), n=1, cutoff=0.75)
+        if close:
+            self.problem(number, "label-typo", f"label '{label}:' read as '{close[0]}'", "warning",
+                         entry=self.item.title if self.item else None)
+            return _FIELDS[close[0]]
+        return None
+
+    def read_authors(self, item: _Item, text: str) -> None:
+        found = _VENUE_AT_END.match(text)
+        if found:
+            item.venue = Venue.from_printed(" ".join(found["venue"].split()))
+            text = found["authors"]
+        item.authors = split_authors(text)
+
+    # -- an entry becomes a paper -----------------------------------------------------------------
+    def finish_item(self) -> None:
+        item, self.item, self.in_digest = self.item, None, False
+        if item is None:
+            return
+        if not item.title:
+            self.problem(item.line, "no-title", "entry has no title; not imported", "error")
+            return
+        keywords, digest = self.split_digests(item)
+        key = id_key(item.url) if item.url else None
+        if key is None:
+            key = self.keys.key(item.url or f"title:{item.title}", base=slug(item.title))
+        paper = Paper(key=key, title=item.title, url=item.url, links=item.links, authors=item.authors or [],
+                      venue=item.venue, keywords=keywords, digest=digest,
+                      listings=[Listing(item.topic, item.year, item.line)])
+        for missing, what in ((paper.authors, "authors"), (item.keywords is not None or keywords, "keywords"),
+                              (digest, "digest")):
+            if not missing:
+                self.problem(item.line, f"no-{what}", f"entry has no {what}", "info", entry=item.title)
+        self.topic_entries[item.topic] = self.topic_entries.get(item.topic, 0) + 1
+        if self.heading:
+            self.heading = (self.heading[0], self.heading[1], self.heading[2] + 1)
+        self.add_paper(paper)
+
+    def split_digests(self, item: _Item) -> tuple[list[str], str | None]:
+        """A keyword line wrongly labelled 'Digest:' becomes the keywords, with a warning."""
+        keywords, digests = list(item.keywords or []), list(item.digests)
+        if not keywords and digests and digests[0][2] and looks_like_keywords(digests[0][1]) and (
+                len(digests) > 1 or ";" in digests[0][1]):
+            line, text, _ = digests.pop(0)
+            keywords = split_keywords(text)
+            self.problem(line, "keywords-as-digest", "keyword line labelled 'Digest:'; read as keywords",
+                         entry=item.title)
+        digest = " ".join(text for _, text, _ in digests).strip() or None
+        return keywords, digest
+
+    def add_paper(self, paper: Paper) -> None:
+        first = self.papers.get(paper.key)
+        if first is None:
+            self.papers[paper.key] = paper
+            self.first_line[paper.key] = paper.listings[0].line or 0
+            return
+        listing = paper.listings[0]
+        differ = [name for name in ("title", "url", "links", "authors", "venue", "keywords", "digest")
+                  if getattr(first, name) != getattr(paper, name)]
+        where = f"same paper as line {self.first_line[paper.key]} ({paper.key})"
+        detail = f"; the copies differ in {', '.join(differ)} (the first is kept)" if differ else ""
+        self.problem(listing.line or 0, "duplicate", f"{where}; listed under each topic{detail}",
+                     entry=paper.title)
+        if all((x.topic, x.year) != (listing.topic, listing.year) for x in first.listings):
+            first.listings.append(listing)
+
+    def catalog(self, path: str) -> Catalog:
+        preamble = "\n".join(self.preamble).strip() or None
+        source = Source(title=self.title or "Untitled list", file=path, preamble=preamble)
+        problems = sorted(self.problems, key=lambda p: p.line)
+        return Catalog(source, list(self.topics.values()), list(self.papers.values()), problems)
+
+
+def split_keywords(text: str) -> list[str]:
+    text = text.strip().rstrip(".").strip()
+    parts = text.split(";") if ";" in text else text.split(",")
+    return [part.strip().rstrip(".").strip() for part in parts if part.strip().rstrip(".").strip()]
+
+
+def looks_like_keywords(text: str) -> bool:
+    parts = split_keywords(text)
+    return bool(parts) and len(text.split()) <= 15 and all(len(p.split()) <= 5 for p in parts)
+
+
+def split_authors(text: str) -> list[str]:
+    text = text.strip()
+    if text.endswith(".") and not re.search(r"(?:^|[\s.])\w\.$", text):
+        text = text[:-1]
+    names = []
+    for part in text.split(","):
+        names += [name.strip() for name in _AND.split(part)]
+    return [name for name in names if name]
+
+
+def parse(text: str, path: str = "list.md", progress: Progress | None = None) -> Catalog:
+    """Read a whole list. Raises UnusableInputError when the text is not a list at all."""
+    reader = _ListParser(path, progress)
+    reader.run(text)
+    if not reader.topics and not reader.papers:
+        raise UnusableInputError("not an awesome list: no '## Topic' headings and no entries found",
+                                 path=path, hint="is this the list's README.md?")
+    return reader.catalog(path)
