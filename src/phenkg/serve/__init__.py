@@ -1,0 +1,116 @@
+"""`phenkg serve`: the SPARQL endpoint, the query page and a page for every entity.
+
+    create_app(executor, settings, store) -> a WSGI app      (app.py)
+    QueryPool(store_path, size, timeout)  -> the executor    (worker.py)
+    run(args) -> exit code                                   (the CLI's entry point, below)
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import signal
+import socketserver
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from phenkg.errors import PhenkgError
+from phenkg.serve.app import App, Settings, create_app
+
+__all__ = ["App", "Settings", "build_disk_store", "call", "create_app", "run"]
+
+
+class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None = None) -> int:
+    """Build the on-disk store the workers open read-only; returns the number of triples."""
+    import pyoxigraph
+
+    if dist is not None:
+        source = dist / "phenkg.nt"
+        if not source.is_file():
+            raise PhenkgError("no phenkg.nt in the dist directory", path=str(dist),
+                              hint="run `phenkg build` first, or serve data/ without --dist")
+        store = pyoxigraph.Store(str(path))
+        store.bulk_load(path=str(source), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    else:
+        from phenkg.graph import build_store
+        from phenkg.store import read_catalog
+        store = build_store(read_catalog(data), base, path=str(path))
+    count = len(store)
+    store.flush()
+    del store
+    gc.collect()
+    return count
+
+
+def call(app, target: str, accept: str = "*/*", *, method: str = "GET", body: bytes = b"",
+         content_type: str = "", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Answer one request in-process (for --get and tests): (status, headers, body)."""
+    parts = urlsplit(target)
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": unquote(parts.path or "/", "iso-8859-1"),
+               "QUERY_STRING": parts.query, "HTTP_ACCEPT": accept, "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type}
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    captured: dict = {}
+
+    def start_response(status: str, header_list: list[tuple[str, str]]) -> None:
+        captured["status"], captured["headers"] = int(status.split(maxsplit=1)[0]), dict(header_list)
+
+    out = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], out
+
+
+def run(args) -> int:
+    """Build the store, start the query workers, then answer --get once or serve until stopped."""
+    import pyoxigraph
+
+    from phenkg.serve.worker import QueryPool
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
+        path = Path(tmp) / "store"
+        triples = build_disk_store(path, args.data, args.base, getattr(args, "dist", None))
+        pool = QueryPool(str(path), size=1 if args.get else 2, timeout=args.timeout)
+        try:
+            store = pyoxigraph.Store.read_only(str(path))
+            graphs = frozenset(g.value for g in store.named_graphs())
+            app = create_app(pool, Settings(base=args.base, max_rows=args.max_rows, graphs=graphs), store)
+            if args.get:
+                status, _, body = call(app, args.get, args.accept)
+                sys.stdout.buffer.write(body)
+                sys.stdout.flush()
+                return 0 if 200 <= status < 300 else 1
+            return _serve(app, args.host, args.port, triples, started)
+        finally:
+            pool.close()
+
+
+def _serve(app, host: str, port: int, triples: int, started: float) -> int:
+    server = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    shown = f"[{host}]" if ":" in host else host
+    print(f"phenkg: serving {triples:,} triples at http://{shown}:{server.server_port}/ "
+          f"(SPARQL endpoint /sparql; ready in {time.monotonic() - started:.1f} s; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("phenkg: stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0

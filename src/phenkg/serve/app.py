@@ -1,0 +1,215 @@
+"""The WSGI application: routing, the SPARQL 1.1 Protocol at /sparql, and the one error shape."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from phenkg.serve import negotiate as nego
+from phenkg.serve.documents import Documents, rdf_response, service_description
+from phenkg.serve.guard import check_graphs, check_query
+from phenkg.serve.http import HttpError, Response, error_body, error_response
+from phenkg.serve.pages import Describer, entity_response, page
+from phenkg.serve.query_page import query_page
+from phenkg.serve.worker import Job
+from phenkg.vocab import DEFAULT_BASE, KINDS
+
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+
+@dataclass
+class Settings:
+    base: str = DEFAULT_BASE
+    max_rows: int = 10000
+    max_body: int = 1_000_000         # bytes of a POST body
+    graphs: frozenset[str] = field(default_factory=frozenset)   # named graphs the store holds
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, list[str]]
+    environ: dict
+
+    @property
+    def accept(self) -> str | None:
+        return self.environ.get("HTTP_ACCEPT")
+
+    def param(self, name: str) -> str | None:
+        values = self.params.get(name) or [None]
+        return values[0]
+
+    def content_type(self) -> tuple[str, dict[str, str]]:
+        raw = self.environ.get("CONTENT_TYPE", "")
+        media, *rest = (x.strip() for x in raw.split(";"))
+        options = {k.strip().lower(): v.strip().strip('"') for k, _, v in (x.partition("=") for x in rest)}
+        return media.lower(), options
+
+    def body(self, limit: int) -> bytes:
+        try:
+            length = int(self.environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise HttpError(400, "Content-Length is not a number") from None
+        if length > limit:
+            raise HttpError(413, f"the request body has {length:,} bytes; the limit is {limit:,}")
+        return self.environ["wsgi.input"].read(length) if length else b""
+
+
+def _decode(raw: bytes, what: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HttpError(400, f"the {what} is not valid UTF-8 (byte {exc.start})") from None
+
+
+class App:
+    """Routes requests; queries go to `executor.run(Job)`, pages read `describer`."""
+
+    def __init__(self, executor, settings: Settings, store, documents: Documents) -> None:
+        self.executor, self.settings, self.store, self.documents = executor, settings, store, documents
+        self.describer = Describer(store, settings.base)
+        self.index = query_page(settings.base)
+        self.triples = len(store)
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        try:
+            response = self.route(method, environ)
+        except HttpError as exc:
+            response = error_response(exc)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            response = Response(500, error_body(500, "internal error; see the server log"),
+                                "application/json")
+        start_response(response.status_line(), response.header_list())
+        return [b""] if method == "HEAD" else [response.body]
+
+    def route(self, method: str, environ: dict) -> Response:
+        path = environ.get("PATH_INFO") or "/"
+        request = Request(method, path, parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
+                          environ)
+        if method == "OPTIONS":
+            return Response(204, b"", "text/plain", [
+                ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+                ("Access-Control-Allow-Headers", "Accept, Content-Type"), ("Access-Control-Max-Age", "600")])
+        if path in ("/sparql", "/sparql/"):
+            return self.sparql(request)
+        if method not in ("GET", "HEAD"):
+            raise HttpError(405, f"{method} is not allowed on {path}; use GET",
+                            headers=[("Allow", "GET, HEAD, OPTIONS")])
+        fmt = request.param("format")
+        head, _, rest = path.lstrip("/").partition("/")
+        if path == "/":
+            return Response(200, self.index, "text/html")
+        if head == "static" and rest:
+            return self.static(rest)
+        if head in KINDS and rest:
+            return entity_response(self.describer, path, request.accept, fmt)
+        if path == "/ontology":
+            return self.documents.ontology_response(request.accept, fmt)
+        if path == "/shapes":
+            return rdf_response(self.documents.shapes, request.accept, fmt)
+        if path == "/context.jsonld":
+            return Response(200, self.documents.context, "application/ld+json")
+        if path in ("/void", "/dataset"):
+            return rdf_response(self.documents.void, request.accept, fmt)
+        raise HttpError(404, f"no page at {path}; see / for the query page and /sparql for the endpoint")
+
+    def static(self, name: str) -> Response:
+        file = STATIC / name
+        if "/" in name or name.startswith(".") or not file.is_file():
+            raise HttpError(404, f"no static file {name}")
+        media = STATIC_TYPES.get(file.suffix, "application/octet-stream")
+        return Response(200, file.read_bytes(), media, [("Cache-Control", "max-age=300")])
+
+    # -- SPARQL 1.1 Protocol ----------------------------------------------------------------------
+    def sparql(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD", "POST"):
+            raise HttpError(405, f"{request.method} is not a SPARQL Protocol method; use GET or POST",
+                            headers=[("Allow", "GET, HEAD, POST, OPTIONS")])
+        params = dict(request.params)
+        query_text = None
+        if request.method == "POST":
+            media, options = request.content_type()
+            if media == UPDATE_TYPE:
+                raise HttpError(403, "this endpoint is read-only: SPARQL Update requests are refused")
+            if media not in (FORM, QUERY_TYPE):
+                raise HttpError(415, f"POST needs Content-Type {FORM} or {QUERY_TYPE}"
+                                + (f", not {media}" if media else ""))
+            charset = options.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8"):
+                raise HttpError(415, f"the request charset must be UTF-8, not {charset}")
+            body = request.body(self.settings.max_body)
+            if media == FORM:
+                for key, values in parse_qs(_decode(body, "form body"), keep_blank_values=True).items():
+                    params.setdefault(key, []).extend(values)
+            else:
+                if "query" in params:
+                    raise HttpError(400, "give the query either in the body or as ?query=, not both")
+                query_text = _decode(body, "query")
+        if "update" in params:
+            raise HttpError(403, "this endpoint is read-only: SPARQL Update requests are refused")
+        queries = params.get("query", [])
+        if len(queries) > 1:
+            raise HttpError(400, f"exactly one query parameter is allowed; got {len(queries)}")
+        if queries:
+            query_text = queries[0]
+        if query_text is None:
+            if request.method == "POST":
+                raise HttpError(400, "missing the query (form field 'query', or an application/sparql-query "
+                                "body)")
+            return self.service_description(request)
+        return self.run_query(query_text, params, request)
+
+    def run_query(self, text: str, params: dict[str, list[str]], request: Request) -> Response:
+        if not text.strip():
+            raise HttpError(400, "the query is empty")
+        checked = check_query(text)
+        available = self.settings.graphs
+        default_graphs = params.get("default-graph-uri", [])
+        named_graphs = params.get("named-graph-uri", [])
+        check_graphs(default_graphs, available, "default-graph-uri")
+        check_graphs(named_graphs, available, "named-graph-uri")
+        check_graphs(checked.default_graphs, available, "FROM")
+        check_graphs(checked.named_graphs, available, "FROM NAMED")
+        if not default_graphs and not named_graphs:     # the protocol's parameters override FROM
+            default_graphs = [g.strip("<>") for g in checked.default_graphs]
+            named_graphs = [g.strip("<>") for g in checked.named_graphs]
+        offers = nego.RESULTS if checked.form in ("select", "ask") else nego.GRAPH
+        chosen = nego.negotiate(offers, request.accept, request.param("format") or request.param("output"))
+        job = Job(text, checked.form, chosen.name, self.settings.max_rows, default_graphs, named_graphs)
+        outcome = self.executor.run(job)
+        headers = [("Vary", "Accept"), ("Cache-Control", "no-store"),
+                   ("Access-Control-Expose-Headers", "X-Result-Truncated")]
+        if outcome.truncated:
+            headers.append(("X-Result-Truncated", f"true; the result was cut at {self.settings.max_rows} "
+                                                  "rows (the row cap); add a LIMIT or narrow the query"))
+        return Response(200, outcome.body, chosen.media_type, headers)
+
+    def service_description(self, request: Request) -> Response:
+        if "text/html" in (request.accept or "") and not request.param("format"):
+            return Response(303, b"", "text/plain", [("Location", "/")])
+        host = request.environ.get("HTTP_HOST") or (
+            f"{request.environ.get('SERVER_NAME', 'localhost')}:{request.environ.get('SERVER_PORT', '80')}")
+        scheme = request.environ.get("wsgi.url_scheme", "http")
+        triples = service_description(f"{scheme}://{host}/sparql", self.triples)
+        return rdf_response(triples, request.accept, request.param("format"))
+
+
+def create_app(executor, settings: Settings, store, documents: Documents | None = None) -> App:
+    """The WSGI app over an executor (runs query Jobs) and a read-only store (for pages)."""
+    if documents is None:
+        from phenkg.serve.documents import load_documents
+        documents = load_documents(Path(__file__).resolve().parents[3], store, settings.base)
+    return App(executor, settings, store, documents)
+
+
+__all__ = ["App", "Settings", "create_app", "page"]

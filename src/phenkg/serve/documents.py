@@ -1,0 +1,109 @@
+"""The fixed documents: /ontology, /shapes, /context.jsonld, /void and the service description.
+
+Each is read or built once, when the app is created, from files of this repository and the store;
+none is ever read from a request.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from phenkg.serve import negotiate as nego
+from phenkg.serve.http import HttpError, Response
+from phenkg.serve.pages import serialize
+from phenkg.vocab import DCTERMS, PREFIXES, VOID
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+DOC_FORMATS = (nego.TURTLE, nego.NTRIPLES, nego.JSONLD, nego.RDFXML)
+
+
+def parse_turtle(text: str) -> list:
+    """Triples of a Turtle text this repository ships or this module builds (never a request's)."""
+    import pyoxigraph
+    return [q.triple for q in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.TURTLE)]
+
+
+def rdf_response(triples: list, accept: str | None, fmt: str | None,
+                 offers: tuple[nego.Format, ...] = DOC_FORMATS) -> Response:
+    chosen = nego.negotiate(offers, accept, fmt)
+    return Response(200, serialize(triples, chosen.name), chosen.media_type, [("Vary", "Accept")])
+
+
+@dataclass
+class Documents:
+    ontology: list
+    ontology_html: bytes | None
+    shapes: list
+    context: bytes
+    void: list
+
+    def ontology_response(self, accept: str | None, fmt: str | None) -> Response:
+        if not self.ontology:
+            raise HttpError(404, "this installation has no ontology/phenkg.ttl")
+        offers = (*DOC_FORMATS, nego.HTML) if self.ontology_html else DOC_FORMATS
+        chosen = nego.negotiate(offers, accept, fmt)
+        if chosen is nego.HTML:
+            return Response(200, self.ontology_html or b"", "text/html", [("Vary", "Accept")])
+        return rdf_response(self.ontology, None, chosen.name, offers)
+
+
+def load_documents(root: Path, store, base: str) -> Documents:
+    ontology_file = root / "ontology" / "phenkg.ttl"
+    ontology, html = [], None
+    if ontology_file.is_file():
+        text = ontology_file.read_text(encoding="utf-8")
+        ontology = parse_turtle(text)
+        try:
+            import rdflib
+
+            from phenkg.ontodoc import render_html
+            html = render_html(rdflib.Graph().parse(data=text, format="turtle")).encode()
+        except ImportError:
+            html = None
+    shapes = [t for f in sorted((root / "shapes").glob("*.ttl"))
+              for t in parse_turtle(f.read_text(encoding="utf-8"))]
+    context_file = Path(__file__).resolve().parents[1] / "resources" / "context.jsonld"
+    if context_file.is_file():
+        context = context_file.read_bytes()
+    else:
+        context = json.dumps({"@context": dict(PREFIXES)}, indent=1).encode()
+    return Documents(ontology, html, shapes, context, void_triples(store, base))
+
+
+def void_triples(store, base: str) -> list:
+    """A minimal VoID description built from the store: size, classes, source and examples."""
+    dataset = f"<{base}dataset>"
+    lines = [f"{dataset} a <{VOID}Dataset>, <http://www.w3.org/ns/dcat#Dataset> ;",
+             f'  <{DCTERMS}title> "phenkg: papers on deep-learning phenomena" ;',
+             f"  <{VOID}uriSpace> \"{base}\" ;",
+             f"  <{VOID}vocabulary> <{PREFIXES['phenkg']}>, <{PREFIXES['schema']}>, <{PREFIXES['skos']}> ;",
+             f"  <{VOID}triples> {len(store)} ;"]
+    counts = store.query("SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } "
+                         "GROUP BY ?class ORDER BY ?class")
+    for row in counts:
+        lines.append(f"  <{VOID}classPartition> [ <{VOID}class> <{row['class'].value}> ; "
+                     f"<{VOID}entities> {row['n'].value} ] ;")
+    for row in store.query(f"SELECT ?src ?up WHERE {{ ?src a <{PREFIXES['phenkg']}SourceList> . "
+                           f"OPTIONAL {{ ?src <{DCTERMS}source> ?up }} }}"):
+        lines.append(f"  <{DCTERMS}source> <{row['src'].value}> ;")
+        if row["up"] is not None:
+            lines.append(f"  <{DCTERMS}source> <{row['up'].value}> ;")
+    for row in store.query("SELECT ?p WHERE { ?p a <" + PREFIXES["phenkg"] + "Paper> } ORDER BY ?p LIMIT 1"):
+        lines.append(f"  <{VOID}exampleResource> <{row['p'].value}> ;")
+    lines.append(f"  <{VOID}sparqlEndpoint> <{base}sparql> .")
+    return parse_turtle("\n".join(lines))
+
+
+def service_description(endpoint: str, triples: int) -> list:
+    formats = ", ".join(f"<{FORMATS_NS}{f}>" for f in RESULT_FORMATS)
+    return parse_turtle(f"""@prefix sd: <{SD}> .
+<{endpoint}> a sd:Service ; sd:endpoint <{endpoint}> ;
+  sd:supportedLanguage sd:SPARQL11Query ; sd:resultFormat {formats} ;
+  sd:feature sd:EmptyGraphs ;
+  sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ; <{VOID}triples> {triples} ] ] .
+""")

@@ -1,0 +1,183 @@
+"""Linked data: the description of one IRI under the base, as HTML, Turtle, JSON-LD or N-Triples.
+
+An entity's description is its outgoing triples, those of the nodes it owns (a paper's authorship,
+listing and link nodes) and the triples that point at it, so a topic's Turtle lists its papers too.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from urllib.parse import quote
+
+from phenkg.serve import negotiate as nego
+from phenkg.serve.http import HttpError, Response
+from phenkg.vocab import PHENKG, PREFIXES, RDF, SCHEMA, SKOS
+
+OWNED = ("authorship/", "listing/", "link/")
+LABELS = (SCHEMA + "name", SKOS + "prefLabel")
+RDF_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "rdfxml": "RDF_XML"}
+
+
+def curie(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def serialize(triples: list, fmt: str) -> bytes:
+    import pyoxigraph
+
+    prefixes = PREFIXES if fmt in ("ttl", "rdfxml") else None
+    return pyoxigraph.serialize(triples, format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]),
+                                prefixes=prefixes) or b""
+
+
+class Describer:
+    """Reads descriptions of IRIs from a (read-only) pyoxigraph store; fixed-shape lookups only."""
+
+    def __init__(self, store, base: str) -> None:
+        self.store, self.base = store, base
+
+    def outgoing(self, iri: str) -> list:
+        from pyoxigraph import DefaultGraph, NamedNode
+        return [q.triple for q in self.store.quads_for_pattern(NamedNode(iri), None, None, DefaultGraph())]
+
+    def incoming(self, iri: str) -> list:
+        from pyoxigraph import DefaultGraph, NamedNode
+        return [q.triple for q in self.store.quads_for_pattern(None, None, NamedNode(iri), DefaultGraph())]
+
+    def label(self, iri: str) -> str | None:
+        from pyoxigraph import DefaultGraph, NamedNode
+        for predicate in LABELS:
+            for quad in self.store.quads_for_pattern(NamedNode(iri), NamedNode(predicate), None,
+                                                     DefaultGraph()):
+                return quad.object.value
+        return None
+
+    def owned(self, iri: str, outgoing: list) -> dict[str, list]:
+        """The nodes this entity owns (authorship/{key}/n, ...) with their own outgoing triples."""
+        tail = iri[len(self.base):].partition("/")[2]
+        prefixes = tuple(self.base + kind + tail + "/" for kind in OWNED)
+        found = {t.object.value for t in outgoing if type(t.object).__name__ == "NamedNode"
+                 and t.object.value.startswith(prefixes)}
+        return {node: self.outgoing(node) for node in sorted(found)}
+
+    def description(self, iri: str) -> tuple[list, dict[str, list], list]:
+        out = self.outgoing(iri)
+        incoming = self.incoming(iri)
+        if not out and not incoming:
+            raise HttpError(404, f"nothing is known about <{iri}> in this dataset")
+        return out, self.owned(iri, out), incoming
+
+    def triples(self, iri: str) -> list:
+        out, owned, incoming = self.description(iri)
+        return out + [t for triples in owned.values() for t in triples] + incoming
+
+    def jsonld(self, iri: str) -> dict | list:
+        """schema.org JSON-LD: phenkg.jsonld when the export module provides it, else expanded JSON-LD."""
+        out, owned, _ = self.description(iri)      # 404 for IRIs the dataset lacks
+        try:
+            from phenkg import jsonld
+        except ImportError:
+            jsonld = None
+        if jsonld is not None:
+            if iri.startswith(self.base + "paper/") and hasattr(jsonld, "paper_document"):
+                return jsonld.paper_document(self.store, iri, self.base)
+            if hasattr(jsonld, "node_document"):
+                return jsonld.node_document(self.store, iri)
+        return json.loads(serialize(out + [t for ts in owned.values() for t in ts], "jsonld"))
+
+
+def local_href(iri: str, base: str) -> str | None:
+    """The path this server answers for an IRI under the base (None for other IRIs)."""
+    return "/" + iri[len(base):] if iri.startswith(base) else None
+
+
+def term_html(term, describer: Describer) -> str:
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        href = local_href(term.value, describer.base)
+        if href:
+            text = describer.label(term.value) or term.value[len(describer.base):]
+            return f'<a href="{escape(href)}">{escape(text)}</a>'
+        return f'<a href="{escape(term.value)}">{escape(curie(term.value))}</a>'
+    if kind == "Literal":
+        return escape(term.value)
+    return escape(str(term))
+
+
+def page(title: str, body: str, head: str = "") -> bytes:
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{escape(title)} · phenkg</title><link rel="stylesheet" href="/static/style.css">{head}'
+            f'</head><body><nav><a href="/">phenkg</a> <a href="/">query</a> <a href="/void">dataset</a> '
+            f'<a href="/ontology">ontology</a></nav><main>{body}</main></body></html>\n').encode()
+
+
+def entity_html(iri: str, describer: Describer) -> bytes:
+    out, owned, incoming = describer.description(iri)
+    name = describer.label(iri) or iri[len(describer.base):]
+    data = json.dumps(describer.jsonld(iri), ensure_ascii=False, indent=1).replace("</", "<\\/")
+    head = (f'<script type="application/ld+json">\n{data}\n</script>'
+            + "".join(f'<link rel="alternate" type="{m}" href="?format={f}">'
+                      for f, m in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
+                                   ("nt", "application/n-triples"))))
+    rows = []
+    by_predicate: dict[str, list] = {}
+    for triple in out:
+        by_predicate.setdefault(triple.predicate.value, []).append(triple.object)
+    authorships = sorted((node for node in owned if node.startswith(describer.base + "authorship/")),
+                         key=lambda n: int(n.rsplit("/", 1)[1]) if n.rsplit("/", 1)[1].isdigit() else 0)
+    if authorships:
+        authors = []
+        for node in authorships:
+            author = next((t.object for t in owned[node] if t.predicate.value == PHENKG + "author"), None)
+            if author is not None:
+                authors.append(term_html(author, describer))
+        rows.append(f"<tr><th>authors, in order</th><td>{', '.join(authors)}</td></tr>")
+    for predicate, objects in by_predicate.items():
+        if predicate in (SCHEMA + "author", PHENKG + "authorship"):
+            continue
+        values = sorted((term_html(o, describer) for o in objects), key=str.lower)
+        label = "type" if predicate == RDF + "type" else curie(predicate)
+        rows.append(f'<tr><th><a href="{escape(predicate)}">{escape(label)}</a></th>'
+                    f"<td>{'<br>'.join(values)}</td></tr>")
+    paper_prefix = describer.base + "paper/"
+    papers = sorted({t.subject.value for t in incoming if t.subject.value.startswith(paper_prefix)})
+    paper_items = sorted((describer.label(p) or p, p) for p in papers)
+    listed = "".join(f'<li><a href="{escape(local_href(p, describer.base) or p)}">{escape(t)}</a></li>'
+                     for t, p in paper_items)
+    others = [t for t in incoming if not t.subject.value.startswith(describer.base + "paper/")]
+    body = (f"<h1>{escape(name)}</h1><p class=\"iri\"><code>{escape(iri)}</code></p>"
+            f'<p class="formats">As <a href="?format=ttl">Turtle</a> · <a href="?format=jsonld">JSON-LD</a>'
+            f' · <a href="?format=nt">N-Triples</a></p><table class="props">{"".join(rows)}</table>')
+    if paper_items:
+        body += f"<h2>Papers ({len(paper_items)})</h2><ul class=\"papers\">{listed}</ul>"
+    if others and not paper_items:
+        links = "".join(f"<li>{term_html(t.subject, describer)} <small>{escape(curie(t.predicate.value))}"
+                        f"</small></li>" for t in others[:200])
+        body += f"<h2>Referenced by</h2><ul>{links}</ul>"
+    return page(name, body, head)
+
+
+def entity_response(describer: Describer, path: str, accept: str | None, fmt: str | None) -> Response:
+    """GET /{kind}/{key...}: the IRI base + path, negotiated; 404 for IRIs the dataset lacks."""
+    chosen = nego.negotiate(nego.PAGE, accept, fmt)
+    iri = describer.base + quote(path.lstrip("/").encode("latin-1"), safe="/-._~%")
+    headers = [("Vary", "Accept"), ("Link", f'<{iri}>; rel="canonical"')]
+    try:
+        if chosen is nego.HTML:
+            return Response(200, entity_html(iri, describer), "text/html", headers)
+        if chosen is nego.JSONLD:
+            body = json.dumps(describer.jsonld(iri), ensure_ascii=False, indent=1).encode()
+            return Response(200, body, chosen.media_type, headers)
+        return Response(200, serialize(describer.triples(iri), chosen.name), chosen.media_type, headers)
+    except HttpError as exc:
+        if exc.status == 404 and chosen is nego.HTML:
+            body = page("Not found", f"<h1>Not found</h1><p>{escape(exc.detail)}</p>"
+                        '<p><a href="/">Query the dataset</a></p>')
+            return Response(404, body, "text/html", headers)
+        exc.headers = exc.headers + headers
+        raise

@@ -1,0 +1,114 @@
+"""Query results -> bytes in the negotiated format, cut at the row cap with the cut reported.
+
+SELECT rows are written here (JSON, XML, CSV, TSV per the W3C result formats) so the cap can stop
+reading the iterator; ASK goes through pyoxigraph; CONSTRUCT/DESCRIBE triples are capped and then
+serialized by pyoxigraph. Runs inside the query worker processes.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import islice
+from xml.sax.saxutils import escape, quoteattr
+
+from phenkg.vocab import PREFIXES
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+SRX = "http://www.w3.org/2005/sparql-results#"
+
+
+def _kind(term) -> str:
+    return type(term).__name__   # NamedNode | BlankNode | Literal | Triple
+
+
+def json_term(term) -> dict:
+    kind = _kind(term)
+    if kind == "NamedNode":
+        return {"type": "uri", "value": term.value}
+    if kind == "BlankNode":
+        return {"type": "bnode", "value": term.value}
+    if kind == "Literal":
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {"subject": json_term(term.subject),
+                                        "predicate": json_term(term.predicate),
+                                        "object": json_term(term.object)}}
+
+
+def xml_term(term) -> str:
+    kind = _kind(term)
+    if kind == "NamedNode":
+        return f"<uri>{escape(term.value)}</uri>"
+    if kind == "BlankNode":
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if kind == "Literal":
+        if term.language:
+            attr = f" xml:lang={quoteattr(term.language)}"
+        elif term.datatype.value != XSD_STRING:
+            attr = f" datatype={quoteattr(term.datatype.value)}"
+        else:
+            attr = ""
+        return f"<literal{attr}>{escape(term.value)}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def csv_term(term) -> str:
+    if term is None:
+        return ""
+    kind = _kind(term)
+    text = "_:" + term.value if kind == "BlankNode" else term.value if kind != "Triple" else str(term)
+    if any(c in text for c in ',"\r\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_select(solutions, fmt: str, max_rows: int) -> tuple[bytes, bool]:
+    """Rows up to `max_rows`; the flag says whether more rows were there and were cut."""
+    names = [v.value for v in solutions.variables]
+    rows = list(islice(solutions, max_rows + 1))
+    truncated = len(rows) > max_rows
+    rows = rows[:max_rows]
+    if fmt == "json":
+        bindings = [{n: json_term(row[n]) for n in names if row[n] is not None} for row in rows]
+        return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}},
+                          ensure_ascii=False).encode(), truncated
+    if fmt == "xml":
+        out = [f'<?xml version="1.0"?>\n<sparql xmlns="{SRX}">\n<head>']
+        out += [f"<variable name={quoteattr(n)}/>" for n in names]
+        out.append("</head>\n<results>")
+        for row in rows:
+            out.append("<result>" + "".join(f"<binding name={quoteattr(n)}>{xml_term(row[n])}</binding>"
+                                            for n in names if row[n] is not None) + "</result>")
+        out.append("</results>\n</sparql>\n")
+        return "\n".join(out).encode(), truncated
+    if fmt == "csv":
+        lines = [",".join(names)] + [",".join(csv_term(row[n]) for n in names) for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode(), truncated
+    lines = ["\t".join("?" + n for n in names)]
+    lines += ["\t".join("" if row[n] is None else str(row[n]) for n in names) for row in rows]
+    return ("\n".join(lines) + "\n").encode(), truncated
+
+
+def write_boolean(answer, fmt: str) -> bytes:
+    import pyoxigraph
+
+    return answer.serialize(format=getattr(pyoxigraph.QueryResultsFormat, fmt.upper()))
+
+
+GRAPH_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "rdfxml": "RDF_XML"}
+
+
+def write_graph(triples, fmt: str, max_rows: int) -> tuple[bytes, bool]:
+    import pyoxigraph
+
+    kept = list(islice(triples, max_rows + 1))
+    truncated = len(kept) > max_rows
+    rdf_format = getattr(pyoxigraph.RdfFormat, GRAPH_FORMATS[fmt])
+    prefixes = PREFIXES if fmt in ("ttl", "rdfxml") else None
+    body = pyoxigraph.serialize(kept[:max_rows], format=rdf_format, prefixes=prefixes)
+    return body or b"", truncated

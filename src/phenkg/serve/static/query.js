@@ -1,0 +1,113 @@
+// The query page: run the query with fetch, show the rows as a table, links to local pages.
+(function () {
+  "use strict";
+  const base = window.PHENKG_BASE;
+  const examples = JSON.parse(document.getElementById("examples-data").textContent);
+  const form = document.getElementById("query-form");
+  const editor = document.getElementById("query");
+  const status = document.getElementById("status");
+  const results = document.getElementById("results");
+  const downloads = document.getElementById("downloads");
+  const truncated = document.getElementById("truncated");
+
+  function el(tag, text) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function cell(term) {
+    const td = el("td");
+    if (!term) return td;
+    if (term.type === "uri") {
+      const a = el("a", term.value);
+      if (term.value.startsWith(base)) {
+        a.href = "/" + term.value.slice(base.length);
+        a.textContent = term.value.slice(base.length);
+        a.className = "local";
+      } else {
+        a.href = term.value;
+      }
+      td.appendChild(a);
+    } else {
+      td.textContent = term.value;
+      if (term.datatype) td.title = term.datatype;
+    }
+    return td;
+  }
+
+  function showTable(data) {
+    results.replaceChildren();
+    if (data.boolean !== undefined) {
+      results.appendChild(el("p", "Answer: " + data.boolean));
+      return;
+    }
+    const vars = data.head.vars;
+    const rows = data.results.bindings;
+    const table = el("table");
+    table.className = "results";
+    const headRow = el("tr");
+    vars.forEach((v) => headRow.appendChild(el("th", v)));
+    table.appendChild(el("thead")).appendChild(headRow);
+    const body = el("tbody");
+    rows.forEach((row) => {
+      const tr = el("tr");
+      vars.forEach((v) => tr.appendChild(cell(row[v])));
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    results.appendChild(table);
+    status.textContent = rows.length + " row" + (rows.length === 1 ? "" : "s");
+  }
+
+  function setDownloads(query) {
+    downloads.querySelectorAll("a").forEach((a) => {
+      a.href = "/sparql?" + new URLSearchParams({ query: query, format: a.dataset.format });
+    });
+    downloads.hidden = false;
+  }
+
+  async function run(event) {
+    if (event) event.preventDefault();
+    const query = editor.value;
+    status.textContent = "running…";
+    truncated.hidden = true;
+    const started = performance.now();
+    try {
+      const response = await fetch("/sparql", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded",
+                   "Accept": "application/sparql-results+json, application/ld+json;q=0.9" },
+        body: new URLSearchParams({ query: query }),
+      });
+      const type = response.headers.get("Content-Type") || "";
+      if (!response.ok) {
+        const problem = await response.json().catch(() => null);
+        results.replaceChildren(el("pre", problem && problem.error ? problem.error.detail : response.statusText));
+        results.firstChild.className = "error";
+        status.textContent = "error " + response.status;
+        return;
+      }
+      setDownloads(query);
+      const cut = response.headers.get("X-Result-Truncated");
+      if (cut) { truncated.textContent = "Results cut: " + cut; truncated.hidden = false; }
+      if (type.includes("sparql-results+json")) {
+        showTable(await response.json());
+      } else {
+        results.replaceChildren(el("pre", await response.text()));
+        status.textContent = "graph";
+      }
+      status.textContent += " in " + Math.round(performance.now() - started) + " ms";
+    } catch (error) {
+      status.textContent = "failed: " + error;
+    }
+  }
+
+  form.addEventListener("submit", run);
+  document.querySelectorAll("button.example").forEach((button) => {
+    button.addEventListener("click", () => {
+      editor.value = examples[Number(button.dataset.index)].query;
+      run();
+    });
+  });
+})();

@@ -1,0 +1,56 @@
+"""Helpers shared by the serve tests: an in-process app over real workers, and a live server."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from phenkg.serve import Settings, build_disk_store, create_app
+from phenkg.serve.worker import QueryPool
+
+from .conftest import BASE, DATA, ROOT
+
+
+@contextlib.contextmanager
+def app_over_seed(tmp: Path, *, max_rows: int = 10000, timeout: float = 10.0, workers: int = 2):
+    import pyoxigraph
+
+    path = tmp / "store"
+    build_disk_store(path, DATA, BASE)
+    pool = QueryPool(str(path), size=workers, timeout=timeout)
+    try:
+        store = pyoxigraph.Store.read_only(str(path))
+        yield create_app(pool, Settings(base=BASE, max_rows=max_rows), store)
+    finally:
+        pool.close()
+
+
+@contextlib.contextmanager
+def live_server(*extra: str):
+    """`phenkg serve` on a free loopback port (--port 0); yields its base URL; stops it after."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "phenkg.cli", "serve", "--data", str(DATA), "--host", "127.0.0.1",
+         "--port", "0", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if "serving" in line or not line:
+                break
+        assert "http://" in line, f"server did not start: {line!r} {process.stderr.read()[:2000]}"
+        url = line.split("at ", 1)[1].split()[0].rstrip("/")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
