@@ -21,7 +21,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from phenkg.errors import PhenkgError
 from phenkg.serve.app import App, Settings, create_app
 
-__all__ = ["App", "Settings", "build_disk_store", "call", "create_app", "run"]
+__all__ = ["App", "QuietHandler", "Settings", "ThreadingWSGIServer", "build_disk_store", "call", "create_app",
+           "run"]
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):

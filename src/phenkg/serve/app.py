@@ -185,7 +185,8 @@ class App:
             named_graphs = [g.strip("<>") for g in checked.named_graphs]
         offers = nego.RESULTS if checked.form in ("select", "ask") else nego.GRAPH
         chosen = nego.negotiate(offers, request.accept, request.param("format") or request.param("output"))
-        job = Job(text, checked.form, chosen.name, self.settings.max_rows, default_graphs, named_graphs)
+        job = Job(text, checked.form, chosen.name, self.settings.max_rows, default_graphs, named_graphs,
+                  self.endpoint(request))
         outcome = self.executor.run(job)
         headers = [("Vary", "Accept"), ("Cache-Control", "no-store"),
                    ("Access-Control-Expose-Headers", "X-Result-Truncated")]
@@ -194,13 +195,17 @@ class App:
                                                   "rows (the row cap); add a LIMIT or narrow the query"))
         return Response(200, outcome.body, chosen.media_type, headers)
 
+    @staticmethod
+    def endpoint(request: Request) -> str:
+        """This endpoint's URL as the client addressed it (the BASE of queries, the sd:endpoint)."""
+        environ = request.environ
+        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+        return f"{environ.get('wsgi.url_scheme', 'http')}://{host}/sparql"
+
     def service_description(self, request: Request) -> Response:
         if "text/html" in (request.accept or "") and not request.param("format"):
             return Response(303, b"", "text/plain", [("Location", "/")])
-        host = request.environ.get("HTTP_HOST") or (
-            f"{request.environ.get('SERVER_NAME', 'localhost')}:{request.environ.get('SERVER_PORT', '80')}")
-        scheme = request.environ.get("wsgi.url_scheme", "http")
-        triples = service_description(f"{scheme}://{host}/sparql", self.triples)
+        triples = service_description(self.endpoint(request), self.triples)
         return rdf_response(triples, request.accept, request.param("format"))
 
 

@@ -104,6 +104,5 @@ def service_description(endpoint: str, triples: int) -> list:
     return parse_turtle(f"""@prefix sd: <{SD}> .
 <{endpoint}> a sd:Service ; sd:endpoint <{endpoint}> ;
   sd:supportedLanguage sd:SPARQL11Query ; sd:resultFormat {formats} ;
-  sd:feature sd:EmptyGraphs ;
   sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ; <{VOID}triples> {triples} ] ] .
 """)

@@ -24,6 +24,7 @@ class Job:
     max_rows: int
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
+    base_iri: str | None = None    # relative IRIs in the query resolve against the endpoint
 
 
 @dataclass
@@ -38,7 +39,7 @@ def execute(store, job: Job) -> Outcome:
 
     from phenkg.serve.results import write_boolean, write_graph, write_select
 
-    options = {}
+    options: dict = {"base_iri": job.base_iri}
     if job.default_graphs:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
