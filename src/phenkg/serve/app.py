@@ -22,6 +22,7 @@ STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
+DRAIN_LIMIT = 16_000_000          # bytes of an oversized body read and dropped before the 413
 
 
 @dataclass
@@ -59,6 +60,10 @@ class Request:
         except ValueError:
             raise HttpError(400, "Content-Length is not a number") from None
         if length > limit:
+            # read (a bounded part of) the body first, so the client sees the answer, not a reset
+            stream, left = self.environ["wsgi.input"], min(length, DRAIN_LIMIT)
+            while left > 0 and (chunk := stream.read(min(left, 65536))):
+                left -= len(chunk)
             raise HttpError(413, f"the request body has {length:,} bytes; the limit is {limit:,}")
         return self.environ["wsgi.input"].read(length) if length else b""
 

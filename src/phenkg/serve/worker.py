@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from phenkg.errors import PhenkgError
 from phenkg.serve.http import HttpError
 
 
@@ -80,7 +81,10 @@ class _Worker:
         child.close()
 
     def wait_ready(self, timeout: float) -> bool:
-        return self.conn.poll(timeout) and self.conn.recv() == "ready"
+        try:
+            return self.conn.poll(timeout) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            return False
 
     def kill(self) -> None:
         self.process.kill()
@@ -101,6 +105,10 @@ class QueryPool:
         starting = [self._spawn() for _ in range(size)]
         for worker in starting:
             self._admit(worker)
+        if self.idle.empty():
+            raise PhenkgError("no query worker could open the store", path=store_path,
+                              hint="run from a script with an `if __name__ == '__main__':` guard "
+                                   "(workers are spawned processes)")
 
     def _spawn(self) -> _Worker:
         worker = _Worker(self.context, self.store_path)
