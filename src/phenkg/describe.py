@@ -1,0 +1,167 @@
+"""The dataset description: VoID and DCAT in `void.ttl`, a schema.org `Dataset` in `dataset.jsonld`.
+
+Counts come from the exported N-Triples as they stream past (`GraphStats.observe`), so they are the
+counts of the files described. The description names the source list (repository and commit) and
+states no licence: the upstream list declares none, and inventing one would mislead.
+Download URLs are `{base}dist/{file}`; the SPARQL endpoint is `{base}sparql`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from phenkg import graph
+from phenkg.graph import integer, iri, lit
+from phenkg.model import Catalog
+from phenkg.vocab import DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, SCHEMA, VOID, XSD, Iris
+
+if TYPE_CHECKING:
+    from phenkg.export import Format
+
+_TYPE = f"<{RDF}type>"
+IANA = "https://www.iana.org/assignments/media-types/"
+NO_LICENCE = ("The upstream list declares no licence, so none is stated for this dataset; ask the list's "
+              "authors before reusing its content.")
+
+
+class GraphStats:
+    """Counts over sorted, duplicate-free N-Triples lines: triples, subjects, classes, properties."""
+
+    def __init__(self) -> None:
+        self.triples = 0
+        self.entities = 0
+        self.classes: Counter[str] = Counter()
+        self.properties: Counter[str] = Counter()
+
+    def observe(self, lines: Iterable[str]) -> Iterator[str]:
+        """Pass the lines through, counting them (they must be grouped by subject)."""
+        previous = None
+        for line in lines:
+            self.triples += 1
+            subject, predicate, rest = line.split(" ", 2)
+            if subject != previous:
+                self.entities += 1
+                previous = subject
+            self.properties[predicate[1:-1]] += 1
+            if predicate == _TYPE:
+                self.classes[rest[1:rest.index(">")]] += 1
+            yield line
+
+    def vocabularies(self) -> list[str]:
+        used = [*self.classes, *self.properties]
+        return sorted(ns for ns in PREFIXES.values() if any(x.startswith(ns) for x in used))
+
+
+def _local(value: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if value.startswith(ns):
+            return f"{prefix}-{value[len(ns):]}"
+    return value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def download_url(base: str, path: Path) -> str:
+    return Iris(base).base + "dist/" + path.name
+
+
+def source_summary(catalog: Catalog) -> str:
+    src = catalog.source
+    where = src.repository or "an unrecorded repository"
+    at = f" at commit {src.commit}" if src.commit else ""
+    return f"Derived from the list '{src.title}' in {where}{at}."
+
+
+def void_lines(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format, Path]],
+               base: str) -> Iterator[str]:
+    iris = Iris(base)
+    d = iri(iris.dataset)
+    ctx = graph.Context.of(catalog, base)
+    src = catalog.source
+    yield f"{d} {_TYPE} <{VOID}Dataset> ."
+    yield f"{d} {_TYPE} <{DCAT}Dataset> ."
+    yield f"{d} <{DCTERMS}title> {lit('phenkg: ' + src.title + ' as a knowledge graph')} ."
+    yield f"{d} <{DCTERMS}description> {lit(source_summary(catalog) + ' ' + NO_LICENCE)} ."
+    yield f"{d} <{RDFS}comment> {lit(NO_LICENCE)} ."
+    if src.repository:
+        yield f"{d} <{DCTERMS}source> {iri(src.repository)} ."
+    yield f"{d} <{PROV}wasDerivedFrom> {iri(ctx.source)} ."
+    yield from graph.source_triples(src, ctx)
+    yield f"{d} <{VOID}triples> {integer(stats.triples)} ."
+    yield f"{d} <{VOID}entities> {integer(stats.entities)} ."
+    yield f"{d} <{VOID}distinctSubjects> {integer(stats.entities)} ."
+    yield f"{d} <{VOID}classes> {integer(len(stats.classes))} ."
+    yield f"{d} <{VOID}properties> {integer(len(stats.properties))} ."
+    yield f"{d} <{VOID}uriSpace> {lit(iris.base)} ."
+    yield f"{d} <{VOID}sparqlEndpoint> {iri(iris.base + 'sparql')} ."
+    for ns in stats.vocabularies():
+        yield f"{d} <{VOID}vocabulary> {iri(ns)} ."
+    if catalog.papers:
+        yield f"{d} <{VOID}exampleResource> {iri(iris.paper(catalog.papers[0].key))} ."
+    for cls, count in sorted(stats.classes.items()):
+        node = iri(f"{iris.dataset}/class/{_local(cls)}")
+        yield f"{d} <{VOID}classPartition> {node} ."
+        yield f"{node} <{VOID}class> {iri(cls)} ."
+        yield f"{node} <{VOID}entities> {integer(count)} ."
+    for prop, count in sorted(stats.properties.items()):
+        node = iri(f"{iris.dataset}/property/{_local(prop)}")
+        yield f"{d} <{VOID}propertyPartition> {node} ."
+        yield f"{node} <{VOID}property> {iri(prop)} ."
+        yield f"{node} <{VOID}triples> {integer(count)} ."
+    for fmt, path in dumps:
+        url = iri(download_url(base, path))
+        node = iri(f"{iris.dataset}/distribution/{fmt.name}")
+        yield f"{d} <{VOID}dataDump> {url} ."
+        yield f"{d} <{DCAT}distribution> {node} ."
+        yield f"{node} {_TYPE} <{DCAT}Distribution> ."
+        yield f"{node} <{DCTERMS}title> {lit(path.name)} ."
+        yield f"{node} <{DCAT}downloadURL> {url} ."
+        yield f"{node} <{DCAT}accessURL> {url} ."
+        yield f"{node} <{DCAT}mediaType> {iri(IANA + fmt.media_type)} ."
+        yield f'{node} <{DCAT}byteSize> "{path.stat().st_size}"^^<{XSD}nonNegativeInteger> .'
+
+
+def void_turtle(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format, Path]], base: str) -> bytes:
+    lines = sorted(set(void_lines(catalog, stats, dumps, base)))
+    triples = ox.parse(("\n".join(lines) + "\n").encode(), ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+
+
+def schema_dataset(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format, Path]], base: str) -> dict:
+    """A schema.org Dataset for search engines, with one DataDownload per file."""
+    iris, src = Iris(base), catalog.source
+    doc: dict[str, Any] = {
+        "@context": {"@vocab": SCHEMA, "url": {"@type": "@id"}, "contentUrl": {"@type": "@id"},
+                     "isBasedOn": {"@type": "@id"}, "codeRepository": {"@type": "@id"}},
+        "@type": "Dataset",
+        "@id": iris.dataset,
+        "name": f"phenkg: {src.title} as a knowledge graph",
+        "description": (f"{source_summary(catalog)} {len(catalog.papers):,} papers, their authors, venues, "
+                        f"topics, keywords and code repositories as linked data ({stats.triples:,} triples). "
+                        + NO_LICENCE),
+        "url": iris.base,
+        "keywords": [t.name for t in catalog.topics],
+    }
+    if src.repository:
+        based = {"@type": "SoftwareSourceCode", "@id": iris.source(src.commit), "name": src.title,
+                 "codeRepository": src.repository}
+        if src.commit:
+            based["version"] = src.commit
+        if src.date:
+            based["dateModified"] = src.date
+        doc["isBasedOn"] = based
+    doc["distribution"] = [
+        {"@type": "DataDownload", "name": path.name, "encodingFormat": fmt.media_type,
+         "contentUrl": download_url(base, path), "contentSize": f"{path.stat().st_size} bytes"}
+        for fmt, path in dumps]
+    return doc
+
+
+def description_files(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format, Path]],
+                      base: str) -> dict[str, bytes]:
+    dataset = json.dumps(schema_dataset(catalog, stats, dumps, base), indent=2, ensure_ascii=False) + "\n"
+    return {"void.ttl": void_turtle(catalog, stats, dumps, base), "dataset.jsonld": dataset.encode()}

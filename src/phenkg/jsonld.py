@@ -1,0 +1,270 @@
+"""JSON-LD with the context shipped in `resources/context.jsonld`: the full dump, and one document per entity.
+
+Compaction here is a direct mapping, not a general JSON-LD processor: each predicate has exactly one
+term in the context (or a compact IRI), and a value is written in the form that term's coercion
+reads back unchanged, else as an explicit value object. So the output expands to the same triples,
+which the tests check with the reference processor (npm `jsonld`). Values of a property are sorted
+by their N-Triples form, except `author`, which is in authorship order (a plain set in RDF, an
+ordered array here, as schema.org consumers expect). No remote context is ever referenced.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from itertools import groupby
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from phenkg.vocab import PHENKG, RDF, SCHEMA, XSD
+
+_TYPE = RDF + "type"
+_STRING, _INTEGER = XSD + "string", XSD + "integer"
+AUTHOR, AUTHORSHIP = SCHEMA + "author", PHENKG + "authorship"
+POSITION, AUTHORSHIP_AUTHOR = PHENKG + "position", PHENKG + "author"
+# properties whose objects a paper document embeds as nodes
+PAPER_EMBEDS = (AUTHOR, SCHEMA + "about", SCHEMA + "keywords", SCHEMA + "publication", PHENKG + "code",
+                PHENKG + "link", PHENKG + "listing")
+# entity kinds whose documents list their papers, by the paper -> entity predicate
+PAPERS_BY = {"phenkg:Author": AUTHOR, "phenkg:Topic": SCHEMA + "about", "phenkg:Keyword": SCHEMA + "keywords",
+             "phenkg:Venue": SCHEMA + "publication", "phenkg:CodeRepository": PHENKG + "code"}
+
+Lookup = Callable[[str], list[str] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    name: str
+    coerce: str | None  # '@id', a datatype IRI, or None
+    is_set: bool
+
+
+@cache
+def context() -> dict[str, Any]:
+    """The context object (the value of `@context`) shipped with the package."""
+    text = resources.files("phenkg.resources").joinpath("context.jsonld").read_text(encoding="utf-8")
+    return json.loads(text)["@context"]
+
+
+def load_frame(name: str) -> dict[str, Any]:
+    """A frame from `resources/frames/`, its `@context` reference replaced by the shipped context."""
+    path = resources.files("phenkg.resources").joinpath("frames", f"{name}.jsonld")
+    text = path.read_text(encoding="utf-8")
+    frame = json.loads(text)
+    frame["@context"] = context()
+    return frame
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The context read as tables: predicate IRI -> term, reverse predicate -> term, prefixes."""
+
+    forward: dict[str, Term]
+    reverse: dict[str, Term]
+    prefixes: tuple[tuple[str, str], ...]  # (namespace, prefix), longest namespace first
+    vocab: str
+    names: frozenset[str]
+
+    def compact_iri(self, value: str, vocab: bool = False) -> str:
+        if vocab and value.startswith(self.vocab) and "/" not in value[len(self.vocab):]:
+            rest = value[len(self.vocab):]
+            if rest and rest not in self.names:
+                return rest
+        for namespace, prefix in self.prefixes:
+            if value.startswith(namespace) and len(value) > len(namespace):
+                return f"{prefix}:{value[len(namespace):]}"
+        return value
+
+
+@cache
+def terms() -> Terms:
+    ctx = context()
+    prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and not k.startswith("@")}
+
+    def expand(value: str) -> str:
+        prefix, _, rest = value.partition(":")
+        return prefixes[prefix] + rest if prefix in prefixes and not rest.startswith("//") else value
+
+    forward, reverse = {}, {}
+    for name, definition in ctx.items():
+        if not isinstance(definition, dict):
+            continue
+        coerce = definition.get("@type")
+        term = Term(name, expand(coerce) if coerce and coerce != "@id" else coerce,
+                    definition.get("@container") == "@set")
+        if "@reverse" in definition:
+            reverse[expand(definition["@reverse"])] = term
+        else:
+            forward[expand(definition["@id"])] = term
+    by_length = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: (-len(x[0]), x[1]))
+    names = frozenset(t.name for t in [*forward.values(), *reverse.values()])
+    return Terms(forward, reverse, tuple(by_length), ctx["@vocab"], names)
+
+
+# -- compaction -----------------------------------------------------------------------------------
+def _literal(value: ox.Literal, term: Term | None, t: Terms) -> Any:
+    datatype = value.datatype.value
+    if value.language:
+        return {"@value": value.value, "@language": value.language}
+    coerce = term.coerce if term else None
+    if datatype == _STRING:
+        return value.value if coerce is None else {"@value": value.value}
+    if datatype == coerce:
+        if datatype == _INTEGER and value.value == str(_int(value.value)):
+            return int(value.value)
+        return value.value
+    return {"@value": value.value, "@type": t.compact_iri(datatype)}
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def compact_value(value: Any, term: Term | None, t: Terms) -> Any:
+    if isinstance(value, ox.Literal):
+        return _literal(value, term, t)
+    iri = value.value if isinstance(value, ox.NamedNode) else "_:" + value.value
+    return iri if term is not None and term.coerce == "@id" else {"@id": iri}
+
+
+def compact_node(subject: str, pairs: Iterable[tuple[str, Any]], authors: list[str] | None = None,
+                 t: Terms | None = None) -> dict[str, Any]:
+    """One node object from its (predicate IRI, object term) pairs; `authors` orders `author`."""
+    t = t or terms()
+    by_predicate: dict[str, list[Any]] = {}
+    for predicate, obj in pairs:
+        by_predicate.setdefault(predicate, []).append(obj)
+    node: dict[str, Any] = {"@id": subject}
+    types = sorted({t.compact_iri(o.value, vocab=True) for o in by_predicate.pop(_TYPE, [])})
+    if types:
+        node["@type"] = types[0] if len(types) == 1 else types
+    properties = []
+    for predicate, objects in by_predicate.items():
+        term = t.forward.get(predicate)
+        unique = sorted({str(o): o for o in objects}.items())
+        values = [compact_value(o, term, t) for _, o in unique]
+        if predicate == AUTHOR and authors:
+            rank = {iri: i for i, iri in reversed(list(enumerate(authors)))}
+            values.sort(key=lambda v: rank.get(v if isinstance(v, str) else v.get("@id"), len(rank)))
+        name = term.name if term else t.compact_iri(predicate)
+        properties.append((name, values[0] if len(values) == 1 and not (term and term.is_set) else values))
+    node.update(sorted(properties))
+    return node
+
+
+# -- the full dump --------------------------------------------------------------------------------
+def write_graph(triples: Iterable[ox.Triple], out: IO[bytes], author_order: Lookup | None = None) -> int:
+    """Write `{"@context": ..., "@graph": [...]}`, one node per line, in the order subjects arrive
+    (give triples grouped by subject). Returns the number of nodes written."""
+    t = terms()
+    out.write(b'{\n"@context": ' + json.dumps(context(), ensure_ascii=False).encode() + b',\n"@graph": [\n')
+    count = 0
+    for subject, group in groupby(triples, key=lambda x: x.subject):
+        iri = subject.value
+        node = compact_node(iri, ((x.predicate.value, x.object) for x in group),
+                            author_order(iri) if author_order else None, t)
+        out.write((b",\n" if count else b"") + json.dumps(node, ensure_ascii=False).encode())
+        count += 1
+    out.write(b"\n]\n}\n")
+    return count
+
+
+# -- documents for one entity, from a pyoxigraph Store --------------------------------------------
+def _pairs(store: ox.Store, iri: str) -> list[tuple[str, Any]]:
+    return [(q.predicate.value, q.object) for q in store.quads_for_pattern(ox.NamedNode(iri), None, None)]
+
+
+def _objects(store: ox.Store, subject: Any, predicate: str) -> Iterator[Any]:
+    return (q.object for q in store.quads_for_pattern(subject, ox.NamedNode(predicate), None))
+
+
+def store_author_order(store: ox.Store, paper_iri: str) -> list[str]:
+    """The paper's author IRIs in authorship position order, read from its authorship nodes."""
+    ranked = []
+    for ship in set(_objects(store, ox.NamedNode(paper_iri), AUTHORSHIP)):
+        position = next((_int(o.value) for o in _objects(store, ship, POSITION)), None)
+        for author in _objects(store, ship, AUTHORSHIP_AUTHOR):
+            ranked.append((position if position is not None else 1 << 30, author.value))
+    return [iri for _, iri in sorted(ranked)]
+
+
+def paper_document(source: Any, paper_iri: str, base: str, with_context: bool = True) -> dict | None:
+    """One self-contained document for a paper (what `frames/paper.jsonld` frames): authors in order,
+    topics, keywords, venue, code repositories, links and listings embedded. `source` is a pyoxigraph
+    Store or a Catalog. None when the graph has no such paper."""
+    store = source if isinstance(source, ox.Store) else _paper_store(source, paper_iri, base)
+    t = terms()
+    pairs = _pairs(store, paper_iri)
+    if not pairs:
+        return None
+    node = compact_node(paper_iri, pairs, store_author_order(store, paper_iri), t)
+    for predicate in PAPER_EMBEDS:
+        name = t.forward[predicate].name
+        if name in node:
+            values = node[name]
+            embedded = [compact_node(v, _pairs(store, v), None, t) if isinstance(v, str) else v
+                        for v in (values if isinstance(values, list) else [values])]
+            node[name] = embedded if isinstance(values, list) else embedded[0]
+    return {"@context": context(), **node} if with_context else node
+
+
+def node_document(store: ox.Store, iri: str, with_context: bool = True,
+                  max_papers: int | None = None) -> dict | None:
+    """Any entity's own triples compacted; for authors, topics, keywords, venues and repositories
+    also its papers (`@reverse` terms of the context, each paper as its IRI and name)."""
+    t = terms()
+    pairs = _pairs(store, iri)
+    if not pairs:
+        return None
+    node = compact_node(iri, pairs, store_author_order(store, iri), t)
+    types = node.get("@type", [])
+    for kind, predicate in PAPERS_BY.items():
+        if kind not in (types if isinstance(types, list) else [types]):
+            continue
+        papers = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(predicate),
+                                                                          ox.NamedNode(iri))})
+        name_term = t.forward[SCHEMA + "name"]
+        listed = []
+        for paper in papers[:max_papers]:
+            entry: dict[str, Any] = {"@id": paper}
+            names = sorted(o.value for o in _objects(store, ox.NamedNode(paper), SCHEMA + "name"))
+            if names:
+                entry[name_term.name] = names[0]
+            listed.append(entry)
+        node[t.reverse[predicate].name] = listed
+    return {"@context": context(), **node} if with_context else node
+
+
+def _paper_store(catalog: Any, paper_iri: str, base: str) -> ox.Store:
+    """A small Store holding one paper and the entities it points to, from graph.py's functions."""
+    from phenkg import graph
+    from phenkg.vocab import Iris
+
+    iris, ctx = Iris(base), graph.Context.of(catalog, base)
+    store = ox.Store()
+    paper = next((p for p in catalog.papers if iris.paper(p.key) == paper_iri), None)
+    if paper is None:
+        return store
+    keys = catalog.keys
+    lines = list(graph.paper_triples(paper, ctx))
+    for name in dict.fromkeys(paper.authors):
+        lines += graph.author_triples(keys.authors[name], name, ctx)
+    for label in dict.fromkeys(paper.keywords):
+        lines += graph.keyword_triples(keys.keywords[label], label, ctx)
+    topics = {x.topic for x in paper.listings}
+    for order, topic in enumerate(catalog.topics, start=1):
+        if topic.key in topics:
+            lines += graph.topic_triples(topic, order, ctx)
+    if paper.venue is not None:
+        lines += graph.venue_triples(paper.venue.key, keys.venues[paper.venue.key], ctx)
+    for url in dict.fromkeys(paper.code_urls):
+        lines += graph.repo_triples(keys.repos[url], url, ctx)
+    store.bulk_load(("\n".join(lines) + "\n").encode(), ox.RdfFormat.N_TRIPLES)
+    return store

@@ -1,0 +1,132 @@
+"""Exports: one table of formats, every file the same graph, independent readers agree, builds repeat."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from phenkg import graph
+from phenkg.cli import parser
+from phenkg.export import FORMATS, atomic_output, build, graph_name, sorted_unique, write_format
+
+from .conftest import BASE, DATA
+
+PARSE_AS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS,
+            "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory, catalog):
+    out = tmp_path_factory.mktemp("dist")
+    result = build(catalog, out, BASE)
+    return out, result
+
+
+def triple_set(path: Path, fmt: ox.RdfFormat) -> set[str]:
+    """The file's statements as N-Triples strings, graph names dropped."""
+    return {f"{q.subject} {q.predicate} {q.object} ." for q in ox.parse(path=str(path), format=fmt)}
+
+
+def expected(catalog) -> set[str]:
+    """Our graph, normalised by pyoxigraph's N-Triples writer."""
+    text = ("\n".join(graph.triples(catalog, BASE)) + "\n").encode()
+    return {f"{t.subject} {t.predicate} {t.object} ." for t in ox.parse(text, ox.RdfFormat.N_TRIPLES)}
+
+
+def test_format_table_matches_cli_choices():
+    export = next(a for a in parser()._subparsers._group_actions[0].choices["export"]._actions
+                  if a.dest == "format")
+    assert sorted(export.choices) == sorted(FORMATS)
+    assert len({f.extension for f in FORMATS.values()}) == len(FORMATS)
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_every_export_is_the_graph(dist, catalog, name):
+    out, _ = dist
+    path = out / f"phenkg.{FORMATS[name].extension}"
+    got = triple_set(path, PARSE_AS[name])
+    assert got == triple_set(out / "phenkg.ttl", ox.RdfFormat.TURTLE)
+    assert got == expected(catalog)
+
+
+@pytest.mark.parametrize("name", ["nq", "trig"])
+def test_quad_formats_use_the_named_graph(dist, name):
+    out, _ = dist
+    names = {str(q.graph_name) for q in ox.parse(path=str(out / f"phenkg.{name}"), format=PARSE_AS[name])}
+    assert names == {f"<{graph_name(BASE)}>"}
+
+
+def test_turtle_groups_each_subject_once(dist):
+    out, _ = dist
+    text = (out / "phenkg.ttl").read_text(encoding="utf-8")
+    starts = [line.split(" ", 1)[0] for line in text.splitlines() if line.startswith("<")]
+    assert len(starts) == len(set(starts))
+    assert "@prefix schema: <https://schema.org/> ." in text
+
+
+@pytest.mark.parametrize(("name", "syntax"), [("ttl", "turtle"), ("nt", "ntriples"), ("rdf", "rdfxml")])
+def test_rapper_counts_the_same_triples(dist, catalog, name, syntax):
+    if not shutil.which("rapper"):
+        pytest.skip("rapper not installed (Debian raptor2-utils)")
+    out, result = dist
+    run = subprocess.run(["rapper", "-i", syntax, "-c", str(out / f"phenkg.{name}")],
+                         capture_output=True, text=True, check=True)
+    assert f"returned {len(expected(catalog))} triples" in run.stderr
+    assert result.triples == len(expected(catalog))
+
+
+def test_build_twice_gives_identical_bytes(dist, tmp_path):
+    out, result = dist
+    again = tmp_path / "again"
+    subprocess.run([sys.executable, "-m", "phenkg.cli", "build", "--data", str(DATA), "--out", str(again)],
+                   check=True, capture_output=True)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(p.name for p in again.iterdir())
+    assert {p.name for p in result.files} == set(names)
+    for name in names:
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_export_to_stdout_equals_build_file(dist):
+    out, _ = dist
+    command = [sys.executable, "-m", "phenkg.cli", "export", "--data", str(DATA), "--format", "jsonld"]
+    run = subprocess.run(command,
+                         check=True, capture_output=True)
+    assert run.stdout == (out / "phenkg.jsonld").read_bytes()
+
+
+def test_output_does_not_depend_on_emission_order(dist, catalog, tmp_path):
+    out, _ = dist
+    lines = list(graph.triples(catalog, BASE))
+    random.Random(4).shuffle(lines)
+    target = tmp_path / "shuffled.ttl"
+    with atomic_output(target) as stream:
+        write_format(FORMATS["ttl"], sorted_unique(lines, str(tmp_path), run=5000), stream, BASE)
+    assert target.read_bytes() == (out / "phenkg.ttl").read_bytes()
+
+
+def test_sorted_unique_merges_runs_from_disk(tmp_path):
+    rng = random.Random(7)
+    lines = [f"<s{rng.randrange(300)}> <p> <o{rng.randrange(50)}> ." for _ in range(2000)]
+    assert list(sorted_unique(lines, str(tmp_path), run=97)) == sorted(set(lines))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_write_keeps_the_old_file(tmp_path):
+    target = tmp_path / "phenkg.ttl"
+    target.write_bytes(b"old")
+    def crash() -> None:
+        with atomic_output(target) as stream:
+            stream.write(b"half a fi")
+            raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError):
+        crash()
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["phenkg.ttl"]
