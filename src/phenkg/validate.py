@@ -1,0 +1,160 @@
+"""pySHACL wrapper: a data graph and the shapes in `shapes/` -> a `Report` object. Never prints or exits.
+
+Shapes live in `shapes/*.ttl` at the top of the repository, next to `src/`; `default_shapes_dir()`
+finds them from this file's location (the package is installed editable). Pass `shapes_dir` to use
+others. Validation runs without inference: the data graph carries its own types.
+
+A report conforms when it has no result of severity Violation; warnings (the data-quality checks in
+`shapes/phenkg-quality.ttl`) do not break conformance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from phenkg.errors import PhenkgError
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+class ShapesError(PhenkgError):
+    """The shapes cannot be loaded: a missing directory or a Turtle file that does not parse."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """One validation result, with terms as strings ('' when SHACL leaves a field out)."""
+
+    severity: str  # 'Violation' | 'Warning' | 'Info'
+    focus: str
+    path: str
+    value: str
+    message: str
+    source_shape: str  # the node shape's IRI (for a property shape: the node shape that has it)
+    component: str = ""  # the constraint component's local name: 'MinCountConstraintComponent'...
+
+
+@dataclass
+class Report:
+    conforms: bool
+    results: list[Result]
+    graph: Graph = field(repr=False)
+
+    @property
+    def violations(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+    def to_turtle(self) -> str:
+        return self.graph.serialize(format="turtle")
+
+    def to_text(self, lines_of: Callable[[str], str | None] | None = None) -> str:
+        """A readable report grouped by source shape: each result names the entry, where it comes
+        from if `lines_of(iri)` knows (for the focus node, else for the value), and the message."""
+        if not self.results:
+            return "conforms: no violations, no warnings\n"
+        counts = f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s)"
+        out = [f"{'conforms' if self.conforms else 'does not conform'}: {counts}"]
+        by_shape: dict[str, list[Result]] = {}
+        for result in self.results:
+            by_shape.setdefault(result.source_shape, []).append(result)
+        for shape in sorted(by_shape):
+            group = by_shape[shape]
+            out.append(f"\n{shape or '(unnamed shape)'} ({len(group)})")
+            for r in group:
+                out.append(f"  {r.severity}: {r.focus}")
+                where = _where(lines_of, r.focus) or _where(lines_of, r.value)
+                if where:
+                    out.append(f"    at: {where}")
+                if r.path:
+                    out.append(f"    path: {r.path}")
+                if r.value and r.value != r.focus:
+                    out.append(f"    value: {r.value}")
+                out.append(f"    {r.message}")
+        return "\n".join(out) + "\n"
+
+
+def _where(lines_of: Callable[[str], str | None] | None, iri: str) -> str | None:
+    return lines_of(iri) if lines_of is not None and iri else None
+
+
+def default_shapes_dir() -> Path:
+    """`shapes/` at the repository root (src/phenkg/validate.py -> parents[2])."""
+    return Path(__file__).resolve().parents[2] / "shapes"
+
+
+def load_shapes(shapes_dir: Path | None = None) -> Graph:
+    """Every `*.ttl` in the directory, in name order, in one graph."""
+    directory = Path(shapes_dir) if shapes_dir is not None else default_shapes_dir()
+    files = sorted(directory.glob("*.ttl"))
+    if not files:
+        raise ShapesError("no shapes (*.ttl) found", path=str(directory),
+                          hint="pass the shapes directory, or run from a checkout that has shapes/")
+    graph = Graph()
+    for file in files:
+        try:
+            graph.parse(file, format="turtle")
+        except Exception as error:  # rdflib raises several unrelated types for bad Turtle
+            raise ShapesError(f"shapes file does not parse: {error}", path=str(file)) from error
+    return graph
+
+
+def _shape_iri(shapes: Graph, shape: Node | None) -> str:
+    """The IRI of a result's source shape; for a blank property shape, the node shape that has it."""
+    seen = set()
+    while isinstance(shape, BNode) and shape not in seen:
+        seen.add(shape)
+        shape = shapes.value(None, SH.property, shape) or shapes.value(None, SH.sparql, shape)
+    return str(shape) if isinstance(shape, URIRef) else ""
+
+
+def _path_text(report: Graph, path: Node | None) -> str:
+    if path is None:
+        return ""
+    if isinstance(path, BNode) and (inverse := report.value(path, SH.inversePath)) is not None:
+        return f"^{inverse}"
+    return str(path)
+
+
+def _results(report: Graph, shapes: Graph) -> list[Result]:
+    results = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        messages = sorted(str(m) for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal))
+        value = report.value(node, SH.value)
+        component = str(report.value(node, SH.sourceConstraintComponent) or "")
+        results.append(Result(
+            severity=SEVERITIES.get(report.value(node, SH.resultSeverity), "Violation"),
+            focus=str(report.value(node, SH.focusNode) or ""),
+            path=_path_text(report, report.value(node, SH.resultPath)),
+            value="" if value is None else str(value),
+            message=" / ".join(messages),
+            source_shape=_shape_iri(shapes, report.value(node, SH.sourceShape)),
+            component=component.rsplit("#", 1)[-1],
+        ))
+    order = {"Violation": 0, "Warning": 1, "Info": 2}
+    results.sort(key=lambda r: (order[r.severity], r.source_shape, r.focus, r.path, r.value, r.message))
+    return results
+
+
+def validate(data_graph: Graph, shapes_dir: Path | None = None, shapes: Graph | None = None) -> Report:
+    """Validate `data_graph` against the shapes in `shapes_dir` (default: the repository's shapes/),
+    or against an already loaded `shapes` graph."""
+    import pyshacl
+
+    shapes_graph = shapes if shapes is not None else load_shapes(shapes_dir)
+    _, report_graph, _ = pyshacl.validate(
+        data_graph, shacl_graph=shapes_graph, inference="none", advanced=False,
+        allow_warnings=True, abort_on_first=False, meta_shacl=False,
+    )
+    results = _results(report_graph, shapes_graph)
+    conforms = not any(r.severity == "Violation" for r in results)
+    return Report(conforms=conforms, results=results, graph=report_graph)
