@@ -235,19 +235,17 @@ class _ChunkReader:
     """A file-like view of an iterator of byte chunks (what pyoxigraph's loaders read)."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks, self.pending = chunks, b""
+        self.chunks = chunks
+        self.pending = memoryview(b"")
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self.pending) < size:
-            nxt = next(self.chunks, None)
-            if nxt is None:
-                break
-            self.pending += nxt
-        if size < 0:
-            out, self.pending = self.pending, b""
+        if not self.pending:
+            self.pending = memoryview(next(self.chunks, b""))
+        if size < 0 or size >= len(self.pending):
+            out, self.pending = self.pending, memoryview(b"")
         else:
             out, self.pending = self.pending[:size], self.pending[size:]
-        return out
+        return out.tobytes()
 
 
 def build_store(catalog: Catalog, base: str, progress: Callable[[int], None] | None = None,
