@@ -63,7 +63,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for name in ("repository", "commit", "date"):
         setattr(source, name, getattr(args, name) or keep.get(name))
     write_catalog(catalog, args.data, raw)
-    return report_import(catalog, args.data / REPORT)
+    return report_import(catalog, args.data / REPORT, str(path))
 
 
 def _previous_source(path: Path, load_yaml: Callable, raw: bytes, data: Path) -> dict:
@@ -76,13 +76,15 @@ def _previous_source(path: Path, load_yaml: Callable, raw: bytes, data: Path) ->
     return previous if same else {}
 
 
-def report_import(catalog: Catalog, report_path: Path) -> int:
+def report_import(catalog: Catalog, report_path: Path, where: str | None = None) -> int:
+    """Print each problem located in the list as given (`where`), then a summary line."""
+    where = where or catalog.source.file
     problems = [p for p in catalog.problems if p.severity in ("error", "warning")]
     entries = sum(len(p.listings) for p in catalog.papers)
     rejected = sum(p.severity == "error" and p.code == "no-title" for p in catalog.problems)
     for p in problems:
         entry = f" [{p.entry[:60]}]" if p.entry else ""
-        say(f"{catalog.source.file}:{p.line}: {p.severity}: {p.message}{entry}")
+        say(f"{where}:{p.line}: {p.severity}: {p.message}{entry}")
     say(f"imported {len(catalog.papers):,} papers from {entries + rejected:,} entries in {len(catalog.topics)} "
         f"topics ({rejected} not imported); {len(problems)} problem(s) and "
         f"{len(catalog.problems) - len(problems)} note(s) in {report_path}")

@@ -126,7 +126,8 @@ class _ListParser:
             self.progress(len(lines))
 
     def feed(self, number: int, line: str) -> None:
-        if self.in_digest or _DETAILS_OPEN.search(line) or _SUMMARY.search(line):
+        if self.in_digest or ("<" in line and (_DETAILS_OPEN.search(line) or _SUMMARY.search(line)
+                                              or _DETAILS_CLOSE.search(line))):
             line = self.details(number, line)
             if not line:
                 return
@@ -149,7 +150,7 @@ class _ListParser:
                 self.on_sub_item(number, text)
             else:
                 self.on_stray(number, text, "item")
-        elif self.item and (not self.item.closed or self.item.last == "digest" and self.in_digest):
+        elif self.item and (not self.item.closed or (self.item.last == "digest" and self.in_digest)):
             self.on_sub_item(number, line, continuation=True)
         elif not self.topics and self.skipping is None:
             self.preamble.append(line)
@@ -256,8 +257,8 @@ class _ListParser:
         first_link = _LINK.search(text)
         head = text[: first_link.start()] if first_link else text
         if leading := _LEADING_TITLE_LINK.match(head):  # "- [Title](url) - note", the awesome-list form
-            item.title, item.url = clean(leading["title"]), leading["url"]
-            head = ""
+            item.title, head = clean(leading["title"]), ""
+            self.add_link(item, number, "paper", leading["url"], True)
         for link in _LINK.finditer(text):
             self.add_link(item, number, link["kind"], link["url"], bool(link["close"]))
         if not first_link and not item.url:
@@ -290,6 +291,10 @@ class _ListParser:
         item = self.item
         assert item is not None
         text = clean(text)
+        if _LINK.search(text):  # links on a line of their own belong to the entry, not to a field
+            for link in _LINK.finditer(text):
+                self.add_link(item, number, link["kind"], link["url"], bool(link["close"]))
+            text = clean(_LINK.sub("", text))
         if not text:
             return
         item.closed = False

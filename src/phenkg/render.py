@@ -9,6 +9,7 @@ stop, digests on one line, stray HTML and badges dropped.
 from __future__ import annotations
 
 from phenkg.model import Catalog, Paper, Topic
+from phenkg.parse import split_authors
 
 _END = (".", "?", "!")
 
@@ -19,8 +20,8 @@ def entry_lines(paper: Paper) -> list[str]:
     links += [f"[[{link.kind}]]({link.url})" for link in paper.links]
     lines = [" ".join(["-", title, *links])]
     people = ", ".join(paper.authors)
-    if people and not people.endswith("."):
-        people += "."
+    if people:  # the full stop the parser takes off again; 'A B.' keeps its own when it reads back so
+        people = next((x for x in (f"{people}.", people) if split_authors(x) == paper.authors), f"{people}.")
     venue = f"*{paper.venue.printed}*" if paper.venue else ""
     if people or venue:
         lines.append("  - " + " ".join(x for x in (people, venue) if x))
@@ -45,6 +46,8 @@ def sections(catalog: Catalog, topic: Topic) -> list[tuple[int | None, list[Pape
                 placed.setdefault(listing.year, []).append((order, paper))
     years: list[int | None] = [None] if None in placed else []
     years += topic.years + sorted((y for y in placed if y is not None and y not in topic.years), reverse=True)
+    # year sections in the order their entries appear, so re-importing keeps the papers' order
+    years.sort(key=lambda y: min((order for order, _ in placed.get(y, [])), default=(True, 0, 0)))
     return [(year, [p for _, p in sorted(placed.get(year, []), key=lambda x: x[0])]) for year in years]
 
 

@@ -1,0 +1,112 @@
+"""Property-based: mutated lists never crash the parser, and import/render/store round-trip."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from phenkg.errors import UnusableInputError
+from phenkg.parse import parse
+from phenkg.render import render
+from phenkg.store import load_canonical, read_catalog, render_files, write_catalog
+
+from .conftest import DATA
+
+SEED = (DATA / "awesome-deep-phenomena.md").read_text(encoding="utf-8").splitlines()
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+FRAGMENTS = st.sampled_from([
+    "", "## ", "### T: 2021", "### T 2020", "## New Topic: 2019", "<details><summary>X: 2018</summary>",
+    "</details>", "<details><summary>Digest</summary>", "- ", "-", "  - ", "* [[paper]](", "[[paper]](http://",
+    "- T. [[paper]](https://arxiv.org/abs/2101.00001)", "- [[code]](https://github.com/a/b)",
+    "  - Key Wrod: a; b.", "  - Digest: d", "Digest:", "  - A, B. *ICLR 2022*", "*", "**", "`", "<br>",
+    "![x](y)", "[![b](c)](d)", "#", "1. item", "\t- tab", "\u2028", "\x00", "## Table of Contents",
+    "## Contributing", "- key: value", "   ", "> quote", "|a|b|",
+])
+
+
+@st.composite
+def mutated(draw) -> str:
+    start = draw(st.integers(0, len(SEED) - 1))
+    lines = list(SEED[start: start + draw(st.integers(0, 150))])
+    for _ in range(draw(st.integers(0, 12))):
+        if not lines:
+            lines.append(draw(FRAGMENTS))
+            continue
+        i = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["delete", "duplicate", "swap", "insert", "unicode", "cut"]))
+        if action == "delete":
+            del lines[i]
+        elif action == "duplicate":
+            lines.insert(i, lines[i])
+        elif action == "swap":
+            j = draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif action == "insert":
+            lines.insert(i, draw(FRAGMENTS))
+        elif action == "unicode":
+            lines.insert(i, draw(st.text(max_size=30)))
+        else:
+            lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))]
+    return "\n".join(lines)
+
+
+def test_regression_title_link_without_http_url_round_trips():
+    """'- [Title](#anchor)' took '#anchor' as the paper URL; render then wrote a broken link."""
+    catalog = parse("# L\n\n## A: 2021\n\n- [Some Title](#some-title)\n  - X Y.\n", "l.md")
+    assert catalog.papers[0].url is None
+    assert [p.code for p in catalog.problems if p.severity == "warning"] == ["broken-link"]
+    again = parse(render(catalog), "r.md")
+    assert [p.content() for p in again.papers] == [p.content() for p in catalog.papers]
+
+
+def try_parse(text: str):
+    try:
+        return parse(text, "mutated.md")
+    except UnusableInputError:
+        return None
+
+
+@SETTINGS
+@given(mutated())
+def test_mutated_lists_never_crash_and_round_trip(text):
+    catalog = try_parse(text)
+    if catalog is None:
+        return
+    for paper in catalog.papers:
+        assert paper.title.strip(), paper
+        assert paper.key, paper
+    assert len({p.key for p in catalog.papers}) == len(catalog.papers)
+    files = render_files(catalog)
+    for name, dumped in files.items():  # the fast reader and YAML agree on every file
+        assert load_canonical(dumped) == yaml.load(dumped, Loader=yaml.CSafeLoader), name
+    with tempfile.TemporaryDirectory() as tmp:  # canonical dump -> load -> dump is byte-identical
+        write_catalog(catalog, Path(tmp))
+        assert render_files(read_catalog(Path(tmp))) == files
+
+
+
+OK = Path(__file__).parent / "data" / "parse" / "ok"
+LISTS = [DATA / "awesome-deep-phenomena.md", *sorted(OK.glob("*.md"))]
+
+
+@pytest.mark.parametrize("path", LISTS, ids=lambda p: p.stem)
+def test_render_round_trips(path):
+    """import(render(x)) == x on everything but source lines, and render is then a fixed point.
+    (Over hypothesis-shuffled lists this does not hold yet: see the issue-2 report.)"""
+    catalog = parse(path.read_text(encoding="utf-8"), path.name)
+    rendered = render(catalog)
+    again = parse(rendered, "rendered.md")
+    assert [p.content() for p in again.papers] == [p.content() for p in catalog.papers]
+    assert [(t.key, t.name) for t in again.topics] == [(t.key, t.name) for t in catalog.topics]
+    assert render(again) == rendered
+
+
+@SETTINGS
+@given(st.text(max_size=300))
+def test_random_text_never_crashes(text):
+    try_parse(text)
