@@ -15,6 +15,7 @@ import heapq
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,24 +209,26 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     stats = describe.GraphStats()
     nt_path = out_dir / f"{STEM}.nt"
     progress = Progress("graph", len(catalog.papers), "papers")
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="phenkg-sort-") as work, atomic_output(nt_path) as out:
         lines = stats.observe(sorted_unique(graph.triples(catalog, base, progress), work))
         write_format(FORMATS["nt"], lines, out, base)
     progress.done(f"{stats.triples:,} triples")
     result.triples = stats.triples
     dumps = [(FORMATS["nt"], nt_path)]
+    _say(f"{nt_path}: {stats.triples:,} triples, {nt_path.stat().st_size:,} bytes, "
+         f"{time.monotonic() - started:.1f} s (graph, sort, write)")
     order = author_order(catalog, base)
     for fmt in FORMATS.values():
         if fmt.name == "nt":
             continue
         path = out_dir / f"{STEM}.{fmt.extension}"
-        step = Progress(f"write {path.name}")
+        step, started = Progress(f"write {path.name}"), time.monotonic()
         with atomic_output(path) as out:
             write_format(fmt, nt_path, out, base, order)
         step.done()
+        _say(f"{path}: {path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
         dumps.append((fmt, path))
-    for fmt, path in sorted(dumps, key=lambda x: x[1].name):
-        _say(f"{path}: {fmt.media_type}, {path.stat().st_size:,} bytes")
     files = [path for _, path in dumps]
     for name, payload in describe.description_files(catalog, stats, dumps, base).items():
         with atomic_output(out_dir / name) as out:
@@ -250,9 +253,10 @@ def _validate(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     except ImportError:
         _say("validation skipped: phenkg.validate is not available")
         return BuildResult(conforms=True, validated=False)
-    step = Progress("validate")
+    step, started = Progress("validate"), time.monotonic()
     report = validate(graph.to_rdflib(catalog, base))
     step.done()
+    _say(f"validated in {time.monotonic() - started:.1f} s")
     for name, text in (("validation.ttl", canonical_turtle(report.to_turtle())),
                        ("validation.txt", report.to_text(graph.source_lines(catalog, base)))):
         with atomic_output(out_dir / name) as out:
