@@ -126,10 +126,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 # -- graph, validate, export, build ---------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
-    from phenkg.graph import source_lines, to_rdflib
-    from phenkg.validate import validate
+    from phenkg.graph import build_store, source_lines
+    from phenkg.validate import validate_store
     catalog = load(args)
-    report = validate(to_rdflib(catalog, args.base))
+    report = validate_store(build_store(catalog, args.base))
     if args.format == "ttl":
         sys.stdout.write(report.to_turtle())
     else:

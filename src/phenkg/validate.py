@@ -158,3 +158,50 @@ def validate(data_graph: Graph, shapes_dir: Path | None = None, shapes: Graph | 
     results = _results(report_graph, shapes_graph)
     conforms = not any(r.severity == "Violation" for r in results)
     return Report(conforms=conforms, results=results, graph=report_graph)
+
+
+def report_graph(results: list[Result]) -> Graph:
+    """A SHACL validation report graph for results found without pySHACL."""
+    graph = Graph()
+    graph.bind("sh", SH)
+    report = BNode("report")
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(not any(r.severity == "Violation" for r in results))))
+    severities = {name: iri for iri, name in SEVERITIES.items()}
+    for n, r in enumerate(results):
+        node = BNode(f"r{n}")
+        graph.add((report, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.resultSeverity, severities[r.severity]))
+        graph.add((node, SH.focusNode, URIRef(r.focus)))
+        graph.add((node, SH.sourceShape, URIRef(r.source_shape)))
+        graph.add((node, SH.sourceConstraintComponent, SH[r.component]))
+        graph.add((node, SH.resultMessage, Literal(r.message)))
+        if r.path.startswith("^"):
+            path = BNode(f"p{n}")
+            graph.add((node, SH.resultPath, path))
+            graph.add((path, SH.inversePath, URIRef(r.path[1:])))
+        elif r.path:
+            graph.add((node, SH.resultPath, URIRef(r.path)))
+        if r.value:
+            graph.add((node, SH.value, URIRef(r.value) if "://" in r.value and " " not in r.value
+                       else Literal(r.value)))
+    return graph
+
+
+def validate_store(store, shapes_dir: Path | None = None, shapes: Graph | None = None) -> Report:
+    """Validate a pyoxigraph store: shapes compiled to SPARQL (phenkg.fastshacl), the same results as
+    pySHACL many times faster; shapes the compiler does not cover fall back to pySHACL itself."""
+    import pyoxigraph
+
+    from phenkg.fastshacl import Unsupported
+    from phenkg.fastshacl import validate_store as compiled
+
+    shapes_graph = shapes if shapes is not None else load_shapes(shapes_dir)
+    try:
+        results = compiled(store, shapes_graph)
+    except Unsupported:
+        data = Graph().parse(data=store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES), format="nt")
+        return validate(data, shapes=shapes_graph)
+    conforms = not any(r.severity == "Violation" for r in results)
+    return Report(conforms=conforms, results=results, graph=report_graph(results))
