@@ -1,0 +1,188 @@
+"""The results table in benchmarks/README.md (between the markers) and the plot of time and memory
+against N, both from benchmarks/results/*.json."""
+
+from __future__ import annotations
+
+import re
+
+import harness
+from harness import label, read_result
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+SIX_GB = 6 * 1024
+
+
+def _f(value, digits: int = 2, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("**PASS**" if ok else "**FAIL**")
+
+
+def _row(rows: list[dict], size: str) -> dict | None:
+    return next((r for r in rows if r["size"] == size), None)
+
+
+def targets(e2e: dict | None, val: dict | None, sparql: dict | None) -> list[tuple[str, str, str]]:
+    """(target, measured, verdict) for each target of issue 7."""
+    out = []
+    seed = _row(e2e["rows"], "seed") if e2e else None
+    out.append(("seed end to end (import + build, Python start included) < 2 s",
+                f"{_f(seed['median_total_s'])} s" if seed else "—",
+                _verdict(None if not seed else seed["completed"] and seed["median_total_s"] < 2)))
+    big = _row(e2e["rows"], "200000") if e2e else None
+    if big:
+        done = big["completed"]
+        time_text = f"{_f(big['median_total_s'], 0)} s" + ("" if done else f" (stopped: {big['killed']})")
+        out.append(("200,000 papers end to end < 3 min", time_text,
+                    _verdict(done and big["median_total_s"] < 180)))
+        out.append(("200,000 papers end to end < 6 GB peak", f"{_f(big['median_peak_mb'], 0)} MB"
+                    + ("" if done else " (at stop)"), _verdict(done and big["median_peak_mb"] < SIX_GB)))
+    else:
+        out += [("200,000 papers end to end < 3 min", "—", _verdict(None)),
+                ("200,000 papers end to end < 6 GB peak", "—", _verdict(None))]
+    v20 = _row(val["rows"], "20000") if val else None
+    out.append(("validation at 20,000: >= 5x faster than pySHACL, identical results",
+                f"{_f(v20['speedup'], 1)}x, identical: {v20['identical']}" if v20 else "—",
+                _verdict(None if not v20 else (v20["speedup"] or 0) >= 5 and v20["identical"])))
+    for size, oxi_limit in (("seed", 2.0), ("20000", 1.5)):
+        row = _row(sparql["rows"], size) if sparql else None
+        s = row["summary"] if row else {}
+        worst_rdflib = s.get("rdflib-endpoint_over_phenkg_p50_min")
+        out.append((f"SPARQL p50 at {label(size)}: >= 20x faster than rdflib-endpoint (every query)",
+                    f"worst {_f(worst_rdflib, 1)}x, "
+                    f"median {_f(s.get('rdflib-endpoint_over_phenkg_p50_median'), 1)}x",
+                    _verdict(None if worst_rdflib is None else worst_rdflib >= 20)))
+        worst_oxi = s.get("oxigraph_over_phenkg_p50_min")
+        slower = 1 / worst_oxi if worst_oxi else None
+        out.append((f"SPARQL p50 at {label(size)}: within {oxi_limit}x of oxigraph serve (every query)",
+                    f"worst {_f(slower, 2)}x oxigraph's p50",
+                    _verdict(None if slower is None else slower <= oxi_limit)))
+    return out
+
+
+def table() -> str:
+    e2e, val, sparql = read_result("end_to_end"), read_result("validation"), read_result("sparql_http")
+    thr = read_result("throughput")
+    lines = []
+    any_result = e2e or val or sparql
+    if not any_result:
+        return "No results yet: run `python benchmarks/run.py`.\n"
+    m = any_result["machine"]
+    lines.append(f"Measured {m['date']} on {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, "
+                 f"Python {m['python']}, phenkg at {m['phenkg_commit']}; load average at start "
+                 f"{m['load_average']}. Medians of the repeats shown; every ratio is against a peer "
+                 "measured in the same run.\n")
+    lines.append("### Targets\n")
+    lines.append("| target | measured | verdict |\n|---|---|---|")
+    lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets(e2e, val, sparql)]
+    if e2e:
+        lines.append("\n### End to end: `phenkg import` + `phenkg build` "
+                     "vs rdflib parse + serialize (Turtle)\n")
+        lines.append("| papers | runs | import s | build s | total s | peak MB | rdflib s | rdflib peak MB "
+                     "| rdflib / phenkg time |\n|---|---|---|---|---|---|---|---|---|")
+        for r in e2e["rows"]:
+            peer = r.get("peer") or {}
+            total = _f(r["median_total_s"]) + ("" if r["completed"] else f" (stopped: {r['killed']})")
+            lines.append(f"| {label(r['size'])} | {r['repeats']} | {_f(r['median_import_s'])} | "
+                         f"{_f(r['median_build_s'])} | {total} | {_f(r['median_peak_mb'], 0)} | "
+                         f"{_f(peer.get('median_total_s'))} | {_f(peer.get('median_peak_mb'), 0)} | "
+                         f"{_f(r.get('speedup_vs_peer'), 1, 'x') if peer else 'skipped'} |")
+    if val:
+        lines.append("\n### Validation alone (violations planted): fastshacl vs pySHACL\n")
+        lines.append("| papers | triples | fastshacl s (runs) | pySHACL s (runs) | speedup | results | "
+                     "identical |\n|---|---|---|---|---|---|---|")
+        for r in val["rows"]:
+            lines.append(f"| {label(r['size'])} | {r['triples']:,} | {_f(r['median_fast_s'], 3)} "
+                         f"({r['fast_repeats']}) | {_f(r['median_pyshacl_s'])} ({r['pyshacl_repeats']}) | "
+                         f"{_f(r['speedup'], 1, 'x')} | {r['fast_results']} / {r['pyshacl_results']} | "
+                         f"{'yes' if r['identical'] else 'NO'} |")
+    if sparql:
+        lines.append("\n### SPARQL over HTTP: p50 / p99 in ms (one keep-alive client)\n")
+        names = ["phenkg", "oxigraph", "rdflib-endpoint"]
+        lines.append("| papers | query | " + " | ".join(names) + " | rdflib-endpoint / phenkg | "
+                     "phenkg / oxigraph | same rows |\n|---|---|---|---|---|---|---|---|")
+        for r in sparql["rows"]:
+            per = r["summary"]["per_query"]
+            for i, entry in enumerate(per):
+                cells = []
+                for name in names:
+                    res = r["servers"].get(name, {})
+                    q = res.get("queries", [])[i] if i < len(res.get("queries", [])) else {}
+                    cells.append(f"{_f(q.get('p50_ms'), 1)} / {_f(q.get('p99_ms'), 1)}" if "p50_ms" in q
+                                 else (q.get("error") or res.get("error") or "—")[:40])
+                oxi = entry.get("oxigraph_over_phenkg_p50")
+                lines.append(f"| {label(r['size'])} | {entry['title']} | " + " | ".join(cells) +
+                             f" | {_f(entry.get('rdflib-endpoint_over_phenkg_p50'), 1, 'x')} | "
+                             f"{_f(1 / oxi if oxi else None, 2, 'x')} | "
+                             f"{'yes' if entry['same_rows'] else 'NO'} |")
+    if thr:
+        lines.append("\n### Throughput: 8 concurrent clients (wrk, round-robin over the example queries)\n")
+        lines.append("| papers | server | requests/s | p50 ms | non-2xx | errors |\n"
+                     "|---|---|---|---|---|---|")
+        for r in thr["rows"]:
+            for name, t in r["servers"].items():
+                lines.append(f"| {label(r['size'])} | {name} | {_f(t.get('requests_per_s'), 1)} | "
+                             f"{_f(t.get('p50_ms'), 1)} | {t.get('non_2xx', '—')} | "
+                             f"{t.get('socket_errors') or t.get('error') or ''} |")
+    if (harness.RESULTS / "scaling.png").exists():
+        lines.append(f"\n![time and peak memory against N]({harness.RESULTS.name}/scaling.png)")
+    return "\n".join(lines) + "\n"
+
+
+def write_readme() -> None:
+    path = harness.README
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# phenkg benchmarks\n\n{START}\n{END}\n"
+    block = f"{START}\n{table()}{END}"
+    text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    path.write_text(text, encoding="utf-8")
+
+
+def plot() -> None:
+    """Time and peak memory against N (log-log), phenkg and its peers."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    e2e, val = read_result("end_to_end"), read_result("validation")
+    if not e2e and not val:
+        return
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
+    if e2e:
+        rows = [r for r in e2e["rows"] if r["median_total_s"] is not None]
+        done = [r for r in rows if r["completed"]]
+        ax_t.plot([r["papers"] for r in done], [r["median_total_s"] for r in done], "o-",
+                  label="phenkg import + build")
+        for r in rows:
+            if not r["completed"]:
+                ax_t.plot([r["papers"]], [r["median_total_s"]], "x", color="C0", markersize=10,
+                          label=f"phenkg build stopped ({r['killed']})")
+        peers = [r for r in rows if r.get("peer")]
+        ax_t.plot([r["papers"] for r in peers], [r["peer"]["median_total_s"] for r in peers], "s--",
+                  label="rdflib parse + serialize Turtle")
+        ax_m.plot([r["papers"] for r in rows], [r["median_peak_mb"] for r in rows], "o-",
+                  label="phenkg import + build")
+        ax_m.plot([r["papers"] for r in peers], [r["peer"]["median_peak_mb"] for r in peers], "s--",
+                  label="rdflib parse + serialize Turtle")
+        ax_m.axhline(SIX_GB, color="grey", linestyle=":", label="6 GB target")
+        ax_t.axhline(180, color="grey", linestyle=":", label="3 min target (200,000)")
+    if val:
+        ax_t.plot([r["papers"] for r in val["rows"]], [r["median_fast_s"] for r in val["rows"]], "^-",
+                  label="validation: fastshacl")
+        ax_t.plot([r["papers"] for r in val["rows"]], [r["median_pyshacl_s"] for r in val["rows"]], "v--",
+                  label="validation: pySHACL")
+    for ax, title, unit in ((ax_t, "wall time", "seconds"), (ax_m, "peak memory (RSS)", "MB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("papers (N)")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    harness.RESULTS.mkdir(parents=True, exist_ok=True)
+    fig.savefig(harness.RESULTS / "scaling.png", dpi=110)
+    plt.close(fig)
