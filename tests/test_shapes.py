@@ -12,6 +12,7 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 from rdflib import RDF, Graph, URIRef
 
@@ -160,3 +161,25 @@ def test_rdf_validate_shacl_agrees_on_core_constraints(path, shapes):
     if not extra:
         assert Counter(r["severity"] for r in theirs) == Counter(r.severity for r in ours)
     assert {r["focus"] for r in theirs} == {r.focus for r in ours}
+
+
+@pytest.mark.node
+@pytest.mark.skipif(not HAS_NODE_PACKAGE,
+                    reason="needs node and `npm install` (no node_modules/rdf-validate-shacl)")
+def test_rdf_validate_shacl_agrees_on_the_seed_graph(catalog, shapes, tmp_path):
+    from phenkg.graph import build_store, to_rdflib
+
+    from .conftest import BASE
+
+    data = tmp_path / "seed.ttl"
+    data.write_bytes(build_store(catalog, BASE).dump(format=pyoxigraph.RdfFormat.TURTLE,
+                                                     from_graph=pyoxigraph.DefaultGraph()))
+    shape_files = [str(p) for p in sorted(default_shapes_dir().glob("*.ttl"))]
+    done = subprocess.run(["node", str(NODE_SCRIPT), str(data), *shape_files],
+                          capture_output=True, text=True, timeout=120, check=True)
+    theirs = json.loads(done.stdout)["results"]
+    ours = [r for r in validate(to_rdflib(catalog, BASE), shapes=shapes).results
+            if r.component != "SPARQLConstraintComponent"]
+    assert sorted((r["focus"], r["component"]) for r in theirs) == sorted(
+        (r.focus, r.component) for r in ours)
+    assert json.loads(done.stdout)["conforms"] is True
