@@ -21,7 +21,8 @@ def test_data_file_is_canonical(name):
 @pytest.mark.parametrize("paper", CATALOG.papers, ids=lambda p: p.key)
 def test_paper_record(paper):
     where = f"data/{PAPERS}, paper {paper.key}"
-    assert paper.title.strip() == paper.title and paper.title, f"{where}: title is empty or padded"
+    assert paper.title, f"{where}: title is empty"
+    assert paper.title.strip() == paper.title, f"{where}: title has leading or trailing spaces"
     assert paper.listings, f"{where}: no listings; add `listings: [{{topic: ..., year: ...}}]`"
     assert len(set(paper.authors)) == len(paper.authors), f"{where}: an author is listed twice"
     assert not paper.url or paper.url.startswith(("http://", "https://")), f"{where}: url is not http(s)"

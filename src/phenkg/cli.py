@@ -198,12 +198,19 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("-o", "--output", default="-", help="output file, '-' for standard output (default)")
     sub = command("build", cmd_build, "graph, validation, every export and the dataset description")
     sub.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist/)")
+    add_remote_commands(command)
+    return top
+
+
+def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """serve, push and query: the commands that talk HTTP."""
     sub = command("serve", cmd_serve, "serve the graph: SPARQL endpoint, query page, entity pages")
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--dist", type=Path, default=None, help="serve a built dist/ instead of data/")
     sub.add_argument("--timeout", type=float, default=10.0, help="query timeout in seconds (default 10)")
     sub.add_argument("--max-rows", type=int, default=10000, help="row cap for query results (default 10000)")
+    sub.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
     sub.add_argument("--get", metavar="PATH", help="answer one GET request in-process, print it, exit")
     sub.add_argument("--accept", default="*/*", help="Accept header for --get")
     sub = command("push", cmd_push, "load the graph into an external triple store")
@@ -223,7 +230,6 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--user")
     sub.add_argument("--password")
     sub.add_argument("--token")
-    return top
 
 
 def main(argv: list[str] | None = None) -> int:

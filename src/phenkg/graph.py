@@ -74,6 +74,23 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
             yield f"{s} {p(ph, 'openreview')} {iri('https://openreview.net/forum?id=' + found)} ."
     if paper.digest:
         yield f"{s} {DESCRIPTION} {lit(paper.digest)} ."
+    yield from authorship_triples(s, paper, ctx)
+    for label in paper.keywords:
+        keyword = iri(ctx.iris.keyword(ctx.keys.keywords[label]))
+        yield f"{s} {SUBJECT} {keyword} ."
+        yield f"{s} {KEYWORDS} {keyword} ."
+    if paper.venue is not None:
+        yield f"{s} {p(SCHEMA, 'publication')} {iri(ctx.iris.venue(paper.venue.key))} ."
+        if paper.venue.year is not None:
+            yield f"{s} {p(ph, 'publicationYear')} {integer(paper.venue.year)} ."
+    yield from link_triples(s, paper, ctx)
+    yield from listing_triples(s, paper, ctx)
+    yield f"{s} {DERIVED} {iri(ctx.source)} ."
+
+
+def authorship_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
+    """Authors in order: the plain schema:author link, and an authorship node with the position."""
+    ph = PHENKG
     for position, name in enumerate(paper.authors, start=1):
         author = iri(ctx.iris.author(ctx.keys.authors[name]))
         ship = iri(ctx.iris.authorship(paper.key, position))
@@ -84,14 +101,11 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{ship} {p(ph, 'author')} {author} ."
         yield f"{ship} {p(ph, 'printedName')} {lit(name)} ."
         yield f"{ship} {p(ph, 'position')} {integer(position)} ."
-    for label in paper.keywords:
-        keyword = iri(ctx.iris.keyword(ctx.keys.keywords[label]))
-        yield f"{s} {SUBJECT} {keyword} ."
-        yield f"{s} {KEYWORDS} {keyword} ."
-    if paper.venue is not None:
-        yield f"{s} {p(SCHEMA, 'publication')} {iri(ctx.iris.venue(paper.venue.key))} ."
-        if paper.venue.year is not None:
-            yield f"{s} {p(ph, 'publicationYear')} {integer(paper.venue.year)} ."
+
+
+def link_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
+    """Code links become repositories; other links become link nodes that keep their kind."""
+    ph = PHENKG
     n_link = 0
     for link in paper.links:
         if link.kind == "code":
@@ -105,6 +119,11 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
             yield f"{node} {_A} {p(ph, 'Link')} ."
             yield f"{node} {p(ph, 'linkKind')} {lit(link.kind)} ."
             yield f"{node} {URL} {iri(link.url)} ."
+
+
+def listing_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
+    """Where the list shows the paper: topic, list year and source line, derived from the source list."""
+    ph = PHENKG
     topics_seen, years_seen = set(), set()
     for n, listing in enumerate(paper.listings, start=1):
         node = iri(ctx.iris.listing(paper.key, n))
@@ -126,7 +145,6 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
                 yield f"{s} {p(ph, 'listYear')} {integer(listing.year)} ."
         if listing.line is not None:
             yield f"{node} {p(ph, 'sourceLine')} {integer(listing.line)} ."
-    yield f"{s} {DERIVED} {iri(ctx.source)} ."
 
 
 def author_triples(key: str, name: str, ctx: Context) -> Iterator[str]:

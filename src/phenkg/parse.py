@@ -164,9 +164,8 @@ class _ListParser:
             return True
         if indent > 0 or self.topic is None:
             return False
-        if self.item and not self.item.closed and not _LINK.search(text):
-            return False  # a sub-item written without indentation
-        return True
+        # an unindented bullet right under an open entry, without a link, is a sub-item without indentation
+        return not (self.item and not self.item.closed and not _LINK.search(text))
 
     # -- headings ---------------------------------------------------------------------------------
     def on_heading(self, number: int, level: int, text: str) -> None:
