@@ -87,7 +87,7 @@ def run(args) -> int:
     with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
         path = Path(tmp) / "store"
         triples = build_disk_store(path, args.data, args.base, getattr(args, "dist", None))
-        pool = QueryPool(str(path), size=1 if args.get else 2, timeout=args.timeout)
+        pool = QueryPool(str(path), size=1 if args.get else max(1, getattr(args, "workers", 2)), timeout=args.timeout)
         try:
             store = pyoxigraph.Store.read_only(str(path))
             graphs = frozenset(g.value for g in store.named_graphs())
