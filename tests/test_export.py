@@ -130,3 +130,16 @@ def test_failed_write_keeps_the_old_file(tmp_path):
         crash()
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["phenkg.ttl"]
+
+
+def test_background_validation_gives_the_same_build(catalog, tmp_path, monkeypatch):
+    """Large graphs are validated in a second process while the exports are written: same files."""
+    from phenkg import export
+
+    inline = export.build(catalog, tmp_path / "inline", BASE)
+    monkeypatch.setattr(export, "BACKGROUND_VALIDATION", 0)
+    background = export.build(catalog, tmp_path / "background", BASE)
+    assert background.conforms == inline.conforms
+    assert [p.name for p in background.files] == [p.name for p in inline.files]
+    for path in inline.files:
+        assert (tmp_path / "background" / path.name).read_bytes() == path.read_bytes(), path.name

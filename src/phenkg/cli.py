@@ -218,7 +218,11 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None
     sub.add_argument("--graph", help="target named graph IRI (default: the default graph)")
     sub.add_argument("--replace", action="store_true", help="replace the target graph atomically")
     sub.add_argument("--protocol", choices=["auto", "gsp", "update"], default="auto")
-    sub.add_argument("--batch", type=int, default=10000, help="triples per INSERT DATA batch")
+    sub.add_argument("--batch", type=int, default=10000, help="triples per INSERT DATA request (--protocol update)")
+    sub.add_argument("--query-endpoint", help="SPARQL query URL for the count check (default: derived from --endpoint)")
+    sub.add_argument("--update-endpoint",
+                     help="SPARQL Update URL for the --replace swap (default: derived from --endpoint)")
+    sub.add_argument("--timeout", type=float, help="seconds to wait for each answer (default $PHENKG_TIMEOUT or 300)")
     sub.add_argument("--user", help="user name for HTTP basic auth (password from --password or "
                      "$PHENKG_PASSWORD)")
     sub.add_argument("--password", help="password (prefer $PHENKG_PASSWORD)")
@@ -227,6 +231,7 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None
     sub.add_argument("sparql", help="the query text, or @FILE to read it from a file")
     sub.add_argument("--endpoint", help="remote SPARQL endpoint (default: the local graph)")
     sub.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    sub.add_argument("--timeout", type=float, help="seconds to wait for the answer (default $PHENKG_TIMEOUT or 300)")
     sub.add_argument("--user")
     sub.add_argument("--password")
     sub.add_argument("--token")

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import multiprocessing
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -48,6 +50,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 )}
 STEM = "phenkg"
 RUN_LINES = 500_000  # lines per sorted run on disk
+BACKGROUND_VALIDATION = 500_000  # triples from which validation runs in a second process
 
 
 def graph_name(base: str) -> str:
@@ -213,11 +216,30 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
         lines = stats.observe(sorted_unique(graph.triples(catalog, base, progress), work))
         write_format(FORMATS["nt"], lines, out, base)
     progress.done(f"{stats.triples:,} triples")
-    result = _validate(catalog, nt_path, out_dir, base)
-    result.triples = stats.triples
-    dumps = [(FORMATS["nt"], nt_path)]
     _say(f"{nt_path}: {stats.triples:,} triples, {nt_path.stat().st_size:,} bytes, "
          f"{time.monotonic() - started:.1f} s (graph, sort, write)")
+    # a large graph is validated in a second process while this one writes the other formats
+    lines_of = graph.source_lines(catalog, base)
+    with contextlib.ExitStack() as stack:
+        if stats.triples >= BACKGROUND_VALIDATION:
+            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+            pending = pool.submit(validate_files, nt_path, out_dir, lines_of)
+        else:
+            pending = None
+            result = validate_files(nt_path, out_dir, lines_of)
+        files = _write_exports(catalog, stats, nt_path, out_dir, base)
+        if pending is not None:
+            result = pending.result()
+    result.triples = stats.triples
+    result.files = sorted([*result.files, *files])
+    return result
+
+
+def _write_exports(catalog: Catalog, stats, nt_path: Path, out_dir: Path, base: str) -> list[Path]:
+    """Every format but N-Triples, from the N-Triples file, and the dataset description."""
+    from phenkg import describe
+
+    dumps = [(FORMATS["nt"], nt_path)]
     order = author_order(catalog, base)
     for fmt in FORMATS.values():
         if fmt.name == "nt":
@@ -234,8 +256,7 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
         with atomic_output(out_dir / name) as out:
             out.write(payload)
         files.append(out_dir / name)
-    result.files = sorted([*result.files, *files])
-    return result
+    return files
 
 
 def canonical_turtle(text: str) -> bytes:
@@ -247,8 +268,9 @@ def canonical_turtle(text: str) -> bytes:
     return ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes={**PREFIXES, "sh": SH})
 
 
-def _validate(catalog: Catalog, nt_path: Path, out_dir: Path, base: str) -> BuildResult:
-    """Validate the graph as written to N-Triples, loaded into pyoxigraph (see phenkg.fastshacl)."""
+def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str | None]) -> BuildResult:
+    """Validate the graph as written to N-Triples, loaded into pyoxigraph (see phenkg.fastshacl), and write
+    validation.ttl and validation.txt. Runs in a second process for large graphs, so it takes paths."""
     from phenkg.validate import validate_store
 
     step, started = Progress("validate"), time.monotonic()
@@ -259,7 +281,7 @@ def _validate(catalog: Catalog, nt_path: Path, out_dir: Path, base: str) -> Buil
     step.done()
     _say(f"validated in {time.monotonic() - started:.1f} s")
     for name, text in (("validation.ttl", canonical_turtle(report.to_turtle())),
-                       ("validation.txt", report.to_text(graph.source_lines(catalog, base)))):
+                       ("validation.txt", report.to_text(lines_of))):
         with atomic_output(out_dir / name) as out:
             out.write(text if isinstance(text, bytes) else text.encode())
     _say(f"validation: {'conforms' if report.conforms else f'{len(report.violations)} violation(s)'}"
