@@ -108,3 +108,15 @@ def test_html_shows_domain_range_and_alignment(ontology):
 def test_html_is_deterministic(ontology):
     again = Graph().parse(ONTOLOGY, format="turtle")
     assert render_html(ontology) == render_html(again)
+
+
+def test_build_publishes_the_ontology_and_its_docs(catalog, tmp_path):
+    from phenkg.export import build
+
+    from .conftest import BASE, ROOT
+
+    build(catalog, tmp_path, BASE)
+    assert (tmp_path / "ontology.ttl").read_bytes() == (ROOT / "ontology" / "phenkg.ttl").read_bytes()
+    html = (tmp_path / "ontology.html").read_text(encoding="utf-8")
+    assert 'id="Authorship"' in html or "Authorship" in html
+    assert "<html" in html.lower()

@@ -252,7 +252,10 @@ def _write_exports(catalog: Catalog, stats, nt_path: Path, out_dir: Path, base: 
         _say(f"{path}: {path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
         dumps.append((fmt, path))
     files = [path for _, path in dumps]
-    for name, payload in describe.description_files(catalog, stats, dumps, base).items():
+    from phenkg.ontodoc import ontology_files
+
+    for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
+                          *ontology_files().items()]:
         with atomic_output(out_dir / name) as out:
             out.write(payload)
         files.append(out_dir / name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
@@ -165,3 +166,13 @@ def render_html(ontology_graph: Graph) -> str:
         "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def ontology_files(ontology_path: Path | None = None) -> dict[str, bytes]:
+    """What `phenkg build` publishes of the ontology: the Turtle as is, and its HTML documentation."""
+    path = ontology_path or Path(__file__).resolve().parents[2] / "ontology" / "phenkg.ttl"
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    html = render_html(Graph().parse(data=text, format="turtle"))
+    return {"ontology.ttl": text.encode(), "ontology.html": html.encode()}
