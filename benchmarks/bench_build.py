@@ -23,7 +23,8 @@ def one_build(inputs: Inputs, size: str, timeout: float, max_rss_mb: float) -> d
     ok = imp.returncode in (0, 1) and build.returncode in (0, 1) and not build.killed
     return {"import_s": imp.seconds, "build_s": build.seconds, "total_s": imp.seconds + build.seconds,
             "import_peak_mb": imp.peak_mb, "build_peak_mb": build.peak_mb,
-            "peak_mb": max(imp.peak_mb, build.peak_mb), "import_rc": imp.returncode,
+            "peak_mb": max(imp.peak_mb, build.peak_mb, build.tree_peak_mb),
+            "build_tree_peak_mb": build.tree_peak_mb, "import_rc": imp.returncode,
             "build_rc": build.returncode, "killed": build.killed or imp.killed, "ok": ok,
             "files": files, "stderr_tail": "" if ok else (build.stderr_tail or imp.stderr_tail)[-800:]}
 
@@ -37,7 +38,7 @@ def one_peer(inputs: Inputs, size: str, timeout: float) -> dict:
 
 
 def bench(inputs: Inputs, sizes: list[str], repeats: dict[str, int], *, peer_sizes: set[str],
-          timeout: dict[str, float], max_rss_mb: float) -> dict:
+          timeout: dict[str, float], max_rss_mb: float, peer_timeout: float = 1800) -> dict:
     rows = []
     for size in sizes:
         n = repeats[size]
@@ -54,7 +55,10 @@ def bench(inputs: Inputs, sizes: list[str], repeats: dict[str, int], *, peer_siz
             inputs.turtle(size)
             for i in range(n):
                 say(f"end to end, {size}: rdflib parse + serialize Turtle, run {i + 1}/{n}")
-                peers.append(one_peer(inputs, size, timeout[size]))
+                peers.append(one_peer(inputs, size, peer_timeout))
+                if peers[-1]["killed"]:
+                    say(f"  rdflib stopped: {peers[-1]['killed']} (after {peers[-1]['total_s']:.0f} s)")
+                    break
         row = {"size": size, "papers": papers_of(size), "repeats": len(runs), "runs": runs,
                "median_total_s": median([r["total_s"] for r in runs]),
                "median_import_s": median([r["import_s"] for r in runs]),
@@ -66,7 +70,8 @@ def bench(inputs: Inputs, sizes: list[str], repeats: dict[str, int], *, peer_siz
                "peer": None if not peers else {
                    "name": "rdflib parse + serialize Turtle", "repeats": len(peers), "runs": peers,
                    "median_total_s": median([p["total_s"] for p in peers]),
-                   "median_peak_mb": median([p["peak_mb"] for p in peers])},
+                   "median_peak_mb": median([p["peak_mb"] for p in peers]),
+                   "killed": next((p["killed"] for p in peers if p["killed"]), "")},
                "peer_skipped": "" if peers else "peer not run at this size (rdflib takes ~5 min at 200,000)"}
         if peers:
             row["speedup_vs_peer"] = ratio(row["peer"]["median_total_s"], row["median_total_s"])

@@ -21,9 +21,29 @@ from servers import SERVERS, start
 ACCEPT = "application/sparql-results+json"
 
 
-def queries(base: str = BASE) -> list[tuple[str, str]]:
+SEED_AUTHOR, SEED_PAPER = '"Jeffrey Pennington"', "paper/arxiv-1803.03635"
+
+
+def queries(base: str = BASE, data: Path | None = None) -> list[tuple[str, str]]:
+    """The example queries; with `data`, the author and the paper they name are replaced by ones that
+    exist there (the most prolific author, the paper with most authors), so no query is trivially
+    empty on generated data."""
     from phenkg.serve.examples import examples
-    return examples(base)
+    out = examples(base)
+    if data is None:
+        return out
+    from collections import Counter
+
+    from phenkg.store import read_catalog
+    catalog = read_catalog(Path(data))
+    counts = Counter(name for paper in catalog.papers for name in paper.authors)
+    if SEED_AUTHOR.strip('"') in counts:
+        return out
+    author = counts.most_common(1)[0][0]
+    paper = max(catalog.papers, key=lambda p: len(p.authors))
+    author_text = '"' + author.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return [(title, text.replace(SEED_AUTHOR, author_text).replace(SEED_PAPER, f"paper/{paper.key}"))
+            for title, text in out]
 
 
 def _get(conn: http.client.HTTPConnection, target: str) -> tuple[int, bytes]:
@@ -98,10 +118,10 @@ def throughput(url: str, texts: list[str], *, seconds: int, clients: int = 8) ->
 
 def bench(inputs: Inputs, sizes: list[str], *, warmup: int, max_requests: int, max_seconds: float,
           wrk_seconds: int, servers: list[str]) -> dict:
-    examples = queries()
     rows = []
     for size in sizes:
-        row = {"size": size, "papers": papers_of(size), "servers": {}}
+        examples = queries(BASE, inputs.data(size))
+        row = {"size": size, "papers": papers_of(size), "servers": {}, "queries": [t for _, t in examples]}
         for name in servers:
             say(f"SPARQL, {size}: starting {SERVERS[name]}")
             try:

@@ -75,6 +75,7 @@ class Run:
     returncode: int
     killed: str = ""  # 'timeout' or 'memory' when the harness stopped it
     stderr_tail: str = ""
+    tree_peak_mb: float = 0.0  # the largest sampled sum of RSS over the process and its children
 
 
 def run_measured(cmd: list[str], *, timeout: float, max_rss_mb: float = 16_000, cwd: Path | None = None,
@@ -88,10 +89,11 @@ def run_measured(cmd: list[str], *, timeout: float, max_rss_mb: float = 16_000, 
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errfile, cwd=cwd,
                             env={**os.environ, **(env or {})})
     killed = ""
+    tree_peak = 0.0
     stop = threading.Event()
 
     def watch() -> None:
-        nonlocal killed
+        nonlocal killed, tree_peak
         try:
             ps = psutil.Process(proc.pid)
         except psutil.Error:
@@ -101,6 +103,7 @@ def run_measured(cmd: list[str], *, timeout: float, max_rss_mb: float = 16_000, 
                 rss = sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)]) / 2**20
             except psutil.Error:
                 return
+            tree_peak = max(tree_peak, rss)
             if rss > max_rss_mb:
                 killed = "memory"
             elif time.perf_counter() - started > timeout:
@@ -123,7 +126,7 @@ def run_measured(cmd: list[str], *, timeout: float, max_rss_mb: float = 16_000, 
     errfile.seek(0)
     tail = errfile.read().decode(errors="replace")[-2000:]
     errfile.close()
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, killed, tail)
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, killed, tail, tree_peak)
 
 
 def free_port() -> int:
@@ -218,10 +221,23 @@ def machine() -> dict:
     }
 
 
+MERGE = False  # run.py --merge: keep the rows of sizes this run did not measure
+
+
 def write_result(name: str, payload: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    payload = {"benchmark": name, "machine": machine(), **payload}
+    info = machine()
+    for row in payload.get("rows", []):
+        row.setdefault("measured", info["date"])
+    previous = read_result(name) if MERGE else None
+    if previous and "rows" in payload:
+        sizes = {r["size"] for r in payload["rows"]}
+        kept = [{**r, "measured": r.get("measured", previous["machine"]["date"])}
+                for r in previous.get("rows", []) if r["size"] not in sizes]
+        order = ["seed", *sorted((r["size"] for r in kept + payload["rows"] if r["size"] != "seed"), key=int)]
+        payload["rows"] = sorted(kept + payload["rows"], key=lambda r: order.index(r["size"]))
+    payload = {"benchmark": name, "machine": info, **payload}
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 

@@ -43,6 +43,8 @@ def options(argv: list[str] | None) -> argparse.Namespace:
                     "(default: a fresh temporary directory)")
     ap.add_argument("--out", type=Path, help="write results/ and the README table under this directory "
                     "instead of benchmarks/ (for tests)")
+    ap.add_argument("--merge", action="store_true", help="keep the result rows of sizes not run now "
+                    "(each row records when it was measured)")
     ap.add_argument("--peer-200k", action="store_true",
                     help="also run the rdflib end-to-end peer at 200,000 papers (about 5 minutes)")
     ap.add_argument("--cap", type=float, default=900,
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     sizes = (args.sizes or ("seed,2000" if args.quick else "seed,2000,20000,200000")).split(",")
     sizes = [s.strip().replace("_", "") for s in sizes if s.strip()]
+    harness.MERGE = args.merge
     if args.out:
         harness.RESULTS, harness.README = args.out / "results", args.out / "README.md"
     only = {x.strip() for x in args.only.split(",")}
