@@ -10,30 +10,18 @@ from __future__ import annotations
 import gc
 import io
 import signal
-import socketserver
 import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from phenkg.errors import PhenkgError
 from phenkg.serve.app import App, Settings, create_app
+from phenkg.serve.server import QuietHandler, ThreadingWSGIServer, make_server
 
 __all__ = ["App", "QuietHandler", "Settings", "ThreadingWSGIServer", "build_disk_store", "call", "create_app",
            "run"]
-
-
-class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args) -> None:
-        pass
 
 
 def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None = None) -> int:
@@ -103,7 +91,7 @@ def run(args) -> int:
 
 
 def _serve(app, host: str, port: int, triples: int, started: float) -> int:
-    server = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    server = make_server(host, port, app)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     shown = f"[{host}]" if ":" in host else host
     print(f"phenkg: serving {triples:,} triples at http://{shown}:{server.server_port}/ "
