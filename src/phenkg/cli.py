@@ -18,17 +18,12 @@ from phenkg.errors import PhenkgError, RemoteError
 from phenkg.model import Catalog
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
-SOURCE_TREE = Path(__file__).resolve().parents[2]
 
 
 def default_data_dir() -> Path:
-    """$PHENKG_DATA, else ./data, else the data/ of the source tree phenkg runs from."""
-    if env := os.environ.get("PHENKG_DATA"):
-        return Path(env)
-    here = Path("data")
-    if (here / "papers.yaml").exists() or not (SOURCE_TREE / "data" / "papers.yaml").exists():
-        return here
-    return SOURCE_TREE / "data"
+    """$PHENKG_DATA, else ./data (never some other tree's data/: a command must not write where the user
+    did not point it)."""
+    return Path(os.environ.get("PHENKG_DATA") or "data")
 
 
 def say(message: str) -> None:
@@ -62,8 +57,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     keep = _previous_source(args.data / SOURCE, load_yaml, raw, args.data)
     for name in ("repository", "commit", "date"):
         setattr(source, name, getattr(args, name) or keep.get(name))
+    if not args.force:
+        refuse_to_overwrite(catalog, args.data)
     write_catalog(catalog, args.data, raw)
     return report_import(catalog, args.data / REPORT, str(path))
+
+
+def refuse_to_overwrite(catalog: Catalog, data: Path) -> None:
+    """`data/` is curated by hand: an import may recreate it unchanged, but not replace edits silently."""
+    from phenkg.store import PAPERS, render_files
+
+    if not (data / PAPERS).exists():
+        return
+    changed = [name for name, text in render_files(catalog).items()
+               if not (data / name).exists() or (data / name).read_text(encoding="utf-8") != text]
+    if changed:
+        raise PhenkgError(f"{data} already holds curated data that this import would replace "
+                          f"({', '.join(changed)} would change); nothing was written",
+                          hint="pass --force to replace it, or --data DIR to import somewhere else")
 
 
 def _previous_source(path: Path, load_yaml: Callable, raw: bytes, data: Path) -> dict:
@@ -177,7 +188,8 @@ def parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(func=func)
         if data:
-            sub.add_argument("--data", type=Path, default=None, help="the data directory (default: ./data)")
+            sub.add_argument("--data", type=Path, default=None,
+                             help="the data directory (default: $PHENKG_DATA, else ./data)")
             sub.add_argument("--base", default=DEFAULT_BASE, help=f"IRI base (default {DEFAULT_BASE})")
         return sub
 
@@ -186,6 +198,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--repository", help="the upstream repository URL, recorded as provenance")
     sub.add_argument("--commit", help="the upstream commit the list was taken from")
     sub.add_argument("--date", help="the date of that commit (YYYY-MM-DD)")
+    sub.add_argument("--force", action="store_true", help="replace curated data in --data that the import would change")
     sub = command("render", cmd_render, "write data/ back as a Markdown list")
     sub.add_argument("-o", "--output", help="output file (default: standard output)")
     sub = command("fmt", cmd_fmt, "rewrite data/ in its canonical form")

@@ -287,7 +287,8 @@ def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str |
                        ("validation.txt", report.to_text(lines_of))):
         with atomic_output(out_dir / name) as out:
             out.write(text if isinstance(text, bytes) else text.encode())
-    _say(f"validation: {'conforms' if report.conforms else f'{len(report.violations)} violation(s)'}"
+    verdict = "conforms" if report.conforms else f"{len(report.violations)} violation(s)"
+    _say(f"validation: {verdict}, {len(report.warnings)} warning(s) for a curator to review"
          f" (see {out_dir / 'validation.txt'})")
     return BuildResult(conforms=report.conforms, validated=True,
                        files=[out_dir / "validation.ttl", out_dir / "validation.txt"])

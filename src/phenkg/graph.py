@@ -287,14 +287,32 @@ def to_rdflib(catalog: Catalog, base: str):
 
 
 def source_lines(catalog: Catalog, base: str) -> Callable[[str], str | None]:
-    """A lookup from an entity IRI to where it came from ('file:line', several for a repeated paper)."""
+    """A lookup from an entity IRI to where the list shows it ('file:line', several for a paper listed
+    twice; for an author or keyword, the lines of the first papers that name it)."""
     iris = Iris(base)
-    where: dict[str, str] = {}
+    where: dict[str, list[str]] = {}
     file = catalog.source.file
+    keys = catalog.keys
     for paper in catalog.papers:
-        lines = ", ".join(f"{file}:{x.line}" for x in paper.listings if x.line is not None)
-        if lines:
-            where[iris.paper(paper.key)] = lines
-    for name, key in catalog.keys.authors.items():
-        where.setdefault(iris.author(key), f"author '{name}'")
-    return where.get
+        lines = [f"{file}:{x.line}" for x in paper.listings if x.line is not None]
+        if not lines:
+            continue
+        where[iris.paper(paper.key)] = lines
+        named = [iris.author(keys.authors[n]) for n in paper.authors]
+        named += [iris.keyword(keys.keywords[k]) for k in paper.keywords]
+        for entity in named:
+            seen = where.setdefault(entity, [])
+            if len(seen) < 3 and lines[0] not in seen:
+                seen.append(lines[0])
+    return SourceLines(where)
+
+
+@dataclass
+class SourceLines:
+    """Entity IRI -> 'file:line, ...' (a plain object, so it can be sent to a validation process)."""
+
+    where: dict[str, list[str]]
+
+    def __call__(self, entity: str) -> str | None:
+        found = self.where.get(entity)
+        return ", ".join(found) if found else None

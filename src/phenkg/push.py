@@ -238,7 +238,16 @@ def local_answer(catalog: Catalog, base: str, query: str) -> dict | bytes:
     import pyoxigraph
 
     from phenkg.graph import build_store
+    from phenkg.serve.guard import check_query
+    from phenkg.serve.http import HttpError
 
+    try:  # the same guard as the server: no SERVICE calls out, no FROM reading files, no updates
+        checked = check_query(query)
+    except HttpError as exc:
+        raise PhenkgError(f"the query is refused: {exc.detail}") from None
+    if checked.default_graphs or checked.named_graphs:
+        raise PhenkgError("the query is refused: FROM and FROM NAMED are not allowed on the local graph "
+                          "(it has only its default graph)")
     store = build_store(catalog, base)
     try:
         results = store.query(query)

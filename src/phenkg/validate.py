@@ -10,6 +10,7 @@ A report conforms when it has no result of severity Violation; warnings (the dat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,12 +76,21 @@ class Report:
                 where = _where(lines_of, r.focus) or _where(lines_of, r.value)
                 if where:
                     out.append(f"    at: {where}")
+                for other in _mentioned(r.message, {r.focus, r.value}):
+                    if found := _where(lines_of, other):
+                        out.append(f"    {other.rsplit('/', 1)[-1]} at: {found}")
                 if r.path:
                     out.append(f"    path: {r.path}")
                 if r.value and r.value != r.focus:
                     out.append(f"    value: {r.value}")
                 out.append(f"    {r.message}")
         return "\n".join(out) + "\n"
+
+
+def _mentioned(message: str, known: set[str]) -> list[str]:
+    """The IRIs a grouped warning's message names besides its focus node and value, in order."""
+    found = (m.rstrip(".,;:)") for m in re.findall(r"https?://[^\s|()]+", message))
+    return list(dict.fromkeys(iri for iri in found if iri not in known))
 
 
 def _where(lines_of: Callable[[str], str | None] | None, iri: str) -> str | None:

@@ -91,7 +91,11 @@ def run(args) -> int:
 
 
 def _serve(app, host: str, port: int, triples: int, started: float) -> int:
-    server = make_server(host, port, app)
+    try:
+        server = make_server(host, port, app)
+    except OSError as exc:
+        raise PhenkgError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                          hint="pass another --port (0 picks a free one), or stop what is using it") from exc
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     shown = f"[{host}]" if ":" in host else host
     print(f"phenkg: serving {triples:,} triples at http://{shown}:{server.server_port}/ "
