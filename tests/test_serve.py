@@ -413,3 +413,18 @@ def _rdflib_graph(catalog, to_rdflib):
     if "g" not in _GRAPHS:
         _GRAPHS["g"] = to_rdflib(catalog, BASE)
     return _GRAPHS["g"]
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples"])
+def test_entity_rdf_has_no_repeats_and_labels_its_neighbours(app, accept):
+    """A paper's Turtle names its authors, topics and venue, as its HTML and JSON-LD pages do."""
+    iri = iri_of(app, "paper")
+    _, _, body = get(app, "/" + iri[len(BASE):], accept)
+    if accept == "application/n-triples":
+        lines = [line for line in body.decode().splitlines() if line.strip()]
+        assert len(lines) == len(set(lines))
+    graph = parse_rdf(body, accept)
+    unnamed = graph.query(f"""SELECT ?o WHERE {{ <{iri}> <https://schema.org/author> ?o
+        FILTER NOT EXISTS {{ ?o <https://schema.org/name> ?name }} }}""")
+    assert not list(unnamed)
+    assert bool(graph.query(f"ASK {{ <{iri}> <https://schema.org/author> ?o }}"))

@@ -72,8 +72,23 @@ class Describer:
         return out, self.owned(iri, out), incoming
 
     def triples(self, iri: str) -> list:
+        """The entity's own triples, those of the nodes it owns, the links to it, and a label for each
+        neighbour, so a Turtle or N-Triples page reads on its own as the HTML and JSON-LD ones do."""
         out, owned, incoming = self.description(iri)
-        return out + [t for triples in owned.values() for t in triples] + incoming
+        found = dict.fromkeys([*out, *(t for triples in owned.values() for t in triples), *incoming])
+        for neighbour in {t.subject.value for t in incoming} | {
+                t.object.value for t in found if type(t.object).__name__ == "NamedNode"}:
+            if neighbour != iri and neighbour.startswith(self.base) and neighbour not in owned:
+                found.update(dict.fromkeys(self.label_triples(neighbour)))
+        return list(found)
+
+    def label_triples(self, iri: str) -> list:
+        from pyoxigraph import DefaultGraph, NamedNode
+        for predicate in LABELS:
+            quads = list(self.store.quads_for_pattern(NamedNode(iri), NamedNode(predicate), None, DefaultGraph()))
+            if quads:
+                return [q.triple for q in quads[:1]]
+        return []
 
     def jsonld(self, iri: str) -> dict | list:
         """schema.org JSON-LD: phenkg.jsonld when the export module provides it, else expanded JSON-LD."""
