@@ -428,3 +428,32 @@ def test_entity_rdf_has_no_repeats_and_labels_its_neighbours(app, accept):
         FILTER NOT EXISTS {{ ?o <https://schema.org/name> ?name }} }}""")
     assert not list(unnamed)
     assert bool(graph.query(f"ASK {{ <{iri}> <https://schema.org/author> ?o }}"))
+
+
+def test_dist_files_are_downloadable_where_void_says(tmp_path, catalog):
+    """`serve --dist DIR` serves the dumps at /dist/{name}, the download URLs VoID and DCAT give."""
+    import subprocess
+    import sys
+
+    from phenkg.export import build
+
+    from .conftest import ROOT
+
+    build(catalog, tmp_path / "dist", BASE)
+    void = pyoxigraph.Store()
+    void.load((tmp_path / "dist" / "void.ttl").read_bytes(), format=pyoxigraph.RdfFormat.TURTLE)
+    dumps = [row[0].value for row in void.query(
+        "SELECT ?d WHERE { ?s <http://rdfs.org/ns/void#dataDump> ?d }")]
+    assert f"{BASE}dist/phenkg.ttl" in dumps
+    for url in dumps:
+        done = subprocess.run([sys.executable, "-m", "phenkg.cli", "serve", "--dist", str(tmp_path / "dist"),
+                               "--get", url[len(BASE) - 1:]], capture_output=True, cwd=ROOT, timeout=120,
+                              check=False)
+        assert done.returncode == 0, (url, done.stdout[:300])
+        assert done.stdout == (tmp_path / "dist" / url.rsplit("/", 1)[1]).read_bytes()
+
+
+def test_downloads_without_a_built_dataset_say_how_to_get_them(app):
+    status, _, body = get(app, "/dist/phenkg.ttl")
+    assert status == 404
+    assert b"phenkg build" in body

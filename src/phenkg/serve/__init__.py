@@ -79,7 +79,8 @@ def run(args) -> int:
         try:
             store = pyoxigraph.Store.read_only(str(path))
             graphs = frozenset(g.value for g in store.named_graphs())
-            app = create_app(pool, Settings(base=args.base, max_rows=args.max_rows, graphs=graphs), store)
+            settings = Settings(base=args.base, max_rows=args.max_rows, graphs=graphs, dist=getattr(args, "dist", None))
+            app = create_app(pool, settings, store)
             if args.get:
                 status, _, body = call(app, args.get, args.accept)
                 sys.stdout.buffer.write(body)

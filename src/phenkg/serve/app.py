@@ -31,6 +31,7 @@ class Settings:
     max_rows: int = 10000
     max_body: int = 1_000_000         # bytes of a POST body
     graphs: frozenset[str] = field(default_factory=frozenset)   # named graphs the store holds
+    dist: Path | None = None          # a built dist/ whose files are served at /dist/{name}
 
 
 @dataclass
@@ -118,6 +119,8 @@ class App:
             return self.static(rest)
         if head in KINDS and rest:
             return entity_response(self.describer, path, request.accept, fmt)
+        if head == "dist" and rest:
+            return self.download(rest)
         if path == "/ontology":
             return self.documents.ontology_response(request.accept, fmt)
         if path == "/shapes":
@@ -127,6 +130,19 @@ class App:
         if path in ("/void", "/dataset"):
             return rdf_response(self.documents.void, request.accept, fmt)
         raise HttpError(404, f"no page at {path}; see / for the query page and /sparql for the endpoint")
+
+    def download(self, name: str) -> Response:
+        """A file of the built dataset (the dumps VoID and DCAT point to), from `serve --dist DIR`."""
+        from phenkg.export import FORMATS
+
+        if self.settings.dist is None:
+            raise HttpError(404, "no downloads here: run `phenkg build`, then `phenkg serve --dist dist/`")
+        file = self.settings.dist / name
+        if "/" in name or name.startswith(".") or not file.is_file():
+            raise HttpError(404, f"no file {name} in the built dataset")
+        types = {f".{f.extension}": f.media_type for f in FORMATS.values()}
+        types |= {".jsonld": "application/ld+json", ".txt": "text/plain; charset=utf-8", ".html": "text/html"}
+        return Response(200, file.read_bytes(), types.get(file.suffix, "application/octet-stream"))
 
     def static(self, name: str) -> Response:
         file = STATIC / name
