@@ -24,7 +24,8 @@ def test_import_refuses_to_replace_hand_edits_without_force(tmp_path):
     papers.write_text(edited, encoding="utf-8")
     done = phenkg("import", str(data / "awesome-deep-phenomena.md"), "--data", str(data))
     assert done.returncode == 2, done.stderr
-    assert "--force" in done.stderr and "papers.yaml" in done.stderr
+    assert "--force" in done.stderr
+    assert "papers.yaml" in done.stderr
     assert papers.read_text(encoding="utf-8") == edited  # nothing written
     forced = phenkg("import", str(data / "awesome-deep-phenomena.md"), "--data", str(data), "--force")
     assert forced.returncode == 1, forced.stderr  # the seed's three warnings
@@ -66,4 +67,5 @@ def test_local_query_refuses_service_and_updates():
                         ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", "FROM")):
         done = phenkg("query", query, "--data", str(DATA))
         assert done.returncode == 2, (query, done.stderr)
-        assert word in done.stderr and "Traceback" not in done.stderr
+        assert word in done.stderr
+        assert "Traceback" not in done.stderr

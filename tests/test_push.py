@@ -27,9 +27,9 @@ from phenkg import cli
 from phenkg.push import format_csv, format_table, with_prefixes
 from phenkg.remote import Auth, Endpoints, public
 
-from .conftest import BASE, DATA
+from .conftest import BASE, DATA, ROOT
 
-GEN = Path("/work/shared/tools/gen_awesome.py")
+GEN = ROOT.parent / "shared" / "tools" / "gen_awesome.py"  # ../shared beside the checkout
 P = BASE + "paper/"
 OWN_EXAMPLES = [
     ("papers of a topic", """

@@ -33,7 +33,7 @@ UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 HTS = "http://www.w3.org/2011/http-statusCodes#StatusCode"
 
 pytestmark = pytest.mark.skipif(not (W3C / "manifest.ttl").is_file(),
-                                reason=f"the W3C manifests are not at {W3C} (see /work/shared/w3c/README.md)")
+                                reason=f"the W3C manifests are not at {W3C} (see ../shared/w3c/README.md)")
 
 
 def manifest() -> tuple[Graph, list]:
