@@ -7,7 +7,6 @@ push); 2 unusable input or usage (unreadable or non-UTF-8 list, malformed data/,
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 from collections.abc import Callable
@@ -40,7 +39,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from phenkg.keys import slug
     from phenkg.parse import decode, parse
     from phenkg.progress import Progress
-    from phenkg.store import REPORT, SOURCE, load_yaml, write_catalog
+    from phenkg.store import REPORT, previous_source, write_catalog
 
     path = Path(args.list)
     try:
@@ -54,7 +53,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     catalog.problems[:0] = early
     source = catalog.source
     source.file = slug(source.title) + ".md"
-    keep = _previous_source(args.data / SOURCE, load_yaml, raw, args.data)
+    keep = previous_source(args.data, raw)
     for name in ("repository", "commit", "date"):
         setattr(source, name, getattr(args, name) or keep.get(name))
     if not args.force:
@@ -75,16 +74,6 @@ def refuse_to_overwrite(catalog: Catalog, data: Path) -> None:
         raise PhenkgError(f"{data} already holds curated data that this import would replace "
                           f"({', '.join(changed)} would change); nothing was written",
                           hint="pass --force to replace it, or --data DIR to import somewhere else")
-
-
-def _previous_source(path: Path, load_yaml: Callable, raw: bytes, data: Path) -> dict:
-    """Keep where the list came from when the same list is imported again."""
-    if not path.exists():
-        return {}
-    previous = load_yaml(path) or {}
-    copy = data / str(previous.get("file", ""))
-    same = copy.is_file() and hashlib.sha256(copy.read_bytes()).digest() == hashlib.sha256(raw).digest()
-    return previous if same else {}
 
 
 def report_import(catalog: Catalog, report_path: Path, where: str | None = None) -> int:

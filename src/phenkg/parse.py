@@ -81,6 +81,7 @@ class _Item:
     keywords: list[str] | None = None
     digests: list[tuple[int, str, bool]] = field(default_factory=list)  # (line, text, labelled)
     last: str = "title"
+    broken_link: bool = False  # a link was reported broken (so a missing paper link is not reported twice)
     closed: bool = False  # a blank line came after it
 
 
@@ -269,17 +270,15 @@ class _ListParser:
             item.title = clean(head).rstrip()
             if item.title.endswith(".") and not item.title.endswith(".."):
                 item.title = item.title[:-1].rstrip()
-        if item.url is None and not self.item_has_paper_link_problem(number):
+        if item.url is None and not item.broken_link:
             self.problem(number, "no-paper-link", "entry has no [[paper]] link", entry=item.title or None)
-
-    def item_has_paper_link_problem(self, number: int) -> bool:
-        return any(p.line == number and p.code == "broken-link" for p in self.problems[-3:])
 
     def add_link(self, item: _Item, number: int, kind: str, url: str, closed: bool) -> None:
         kind = slug(kind or "link") if kind.lower() != "paper" else "paper"
         if not closed or not _URL.match(url):
             self.problem(number, "broken-link", f"[[{kind}]] link '{url}' is not a complete http(s) URL; "
                          "link dropped", entry=item.title or None)
+            item.broken_link = True
             return
         if kind == "paper" and item.url is None:
             item.url = url

@@ -130,6 +130,17 @@ def write_catalog(catalog: Catalog, data_dir: Path, list_bytes: bytes | None = N
         write_atomic(data_dir / name, text)
 
 
+def previous_source(data_dir: Path, list_bytes: bytes) -> dict[str, Any]:
+    """The recorded source.yaml when `data_dir` already holds this very list, so re-importing it keeps
+    where it came from (repository, commit, date); else nothing."""
+    path = data_dir / SOURCE
+    if not path.exists():
+        return {}
+    previous = load_yaml(path) or {}
+    copy = data_dir / str(previous.get("file", ""))
+    return previous if copy.is_file() and copy.read_bytes() == list_bytes else {}
+
+
 # -- reading --------------------------------------------------------------------------------------
 def load_yaml(path: Path) -> Any:
     try:
