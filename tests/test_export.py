@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import random
+import io
 import shutil
 import subprocess
 import sys
@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from phenkg import graph
 from phenkg.cli import parser
-from phenkg.export import FORMATS, atomic_output, build, graph_name, sorted_unique, write_format
+from phenkg.export import FORMATS, TrigFromTurtle, atomic_output, build, graph_name, write_format
 
 from .conftest import BASE, DATA
 
@@ -70,7 +72,8 @@ def test_turtle_groups_each_subject_once(dist):
     assert "@prefix schema: <https://schema.org/> ." in text
 
 
-@pytest.mark.parametrize(("name", "syntax"), [("ttl", "turtle"), ("nt", "ntriples"), ("rdf", "rdfxml")])
+@pytest.mark.parametrize(("name", "syntax"), [("ttl", "turtle"), ("nt", "ntriples"), ("rdf", "rdfxml"),
+                                             ("nq", "nquads"), ("trig", "trig")])
 def test_rapper_counts_the_same_triples(dist, catalog, name, syntax):
     if not shutil.which("rapper"):
         pytest.skip("rapper not installed (Debian raptor2-utils)")
@@ -101,21 +104,52 @@ def test_export_to_stdout_equals_build_file(dist):
     assert run.stdout == (out / "phenkg.jsonld").read_bytes()
 
 
-def test_output_does_not_depend_on_emission_order(dist, catalog, tmp_path):
+def test_ntriples_file_is_the_canonical_lines(dist, catalog):
+    """The lines come sorted within each entity's block, unique, grouped by subject, and exactly as
+    pyoxigraph's own N-Triples writer would write them."""
     out, _ = dist
-    lines = list(graph.triples(catalog, BASE))
-    random.Random(4).shuffle(lines)
-    target = tmp_path / "shuffled.ttl"
-    with atomic_output(target) as stream:
-        write_format(FORMATS["ttl"], sorted_unique(lines, str(tmp_path), run=5000), stream, BASE)
-    assert target.read_bytes() == (out / "phenkg.ttl").read_bytes()
+    blocks = list(graph.blocks(catalog, BASE))
+    assert all(lines == sorted(set(lines)) for lines in blocks)
+    lines = [line for block in blocks for line in block]
+    assert len(lines) == len(set(lines))
+    subjects = [line.split(" ", 1)[0] for line in lines]
+    runs = [s for i, s in enumerate(subjects) if i == 0 or subjects[i - 1] != s]
+    assert len(runs) == len(set(runs))
+    text = ("\n".join(lines) + "\n").encode()
+    assert (out / "phenkg.nt").read_bytes() == text
+    assert ox.serialize(ox.parse(text, ox.RdfFormat.N_TRIPLES), None, ox.RdfFormat.N_TRIPLES) == text
 
 
-def test_sorted_unique_merges_runs_from_disk(tmp_path):
-    rng = random.Random(7)
-    lines = [f"<s{rng.randrange(300)}> <p> <o{rng.randrange(50)}> ." for _ in range(2000)]
-    assert list(sorted_unique(lines, str(tmp_path), run=97)) == sorted(set(lines))
-    assert list(tmp_path.iterdir()) == []
+@given(st.text())
+def test_literals_are_escaped_as_pyoxigraph_writes_them(text):
+    assert graph.lit(text) == str(ox.Literal(text))
+
+
+@pytest.mark.parametrize("name", ["nq", "trig", "ttl", "rdfxml"])
+def test_export_to_stdout_equals_the_build_file_derived_differently(dist, name):
+    """build derives N-Quads from the N-Triples file and TriG from the Turtle file; `export` writes
+    them from the graph: the same bytes."""
+    out, _ = dist
+    run = subprocess.run([sys.executable, "-m", "phenkg.cli", "export", "--data", str(DATA), "--format", name],
+                         check=True, capture_output=True)
+    assert run.stdout == (out / f"phenkg.{FORMATS[name].extension}").read_bytes()
+
+
+def test_trig_wrapper_does_not_depend_on_how_turtle_arrives(dist):
+    out, _ = dist
+    turtle = (out / "phenkg.ttl").read_bytes()
+    pieces = io.BytesIO()
+    trig = TrigFromTurtle(pieces, graph_name(BASE))
+    for i in range(0, 3003, 7):  # the prefix section cut at odd places
+        trig.write(turtle[i:i + 7])
+    trig.write(turtle[3003:])
+    trig.close()
+    assert pieces.getvalue() == (out / "phenkg.trig").read_bytes()
+    empty = io.BytesIO()
+    only_prefixes = TrigFromTurtle(empty, "http://example.org/g")
+    only_prefixes.write(b"@prefix ex: <http://example.org/> .\n")
+    only_prefixes.close()
+    assert list(ox.parse(empty.getvalue(), ox.RdfFormat.TRIG)) == []
 
 
 def test_failed_write_keeps_the_old_file(tmp_path):
@@ -133,11 +167,11 @@ def test_failed_write_keeps_the_old_file(tmp_path):
 
 
 def test_background_validation_gives_the_same_build(catalog, tmp_path, monkeypatch):
-    """Large graphs are validated in a second process while the exports are written: same files."""
+    """Large graphs are validated and exported by two more processes: the same files."""
     from phenkg import export
 
     inline = export.build(catalog, tmp_path / "inline", BASE)
-    monkeypatch.setattr(export, "BACKGROUND_VALIDATION", 0)
+    monkeypatch.setattr(export, "PARALLEL", 0)
     background = export.build(catalog, tmp_path / "background", BASE)
     assert background.conforms == inline.conforms
     assert [p.name for p in background.files] == [p.name for p in inline.files]

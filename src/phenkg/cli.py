@@ -7,6 +7,7 @@ push); 2 unusable input or usage (unreadable or non-UTF-8 list, malformed data/,
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -239,8 +240,15 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None
     sub.add_argument("--token")
 
 
+# one-shot commands build millions of small objects and free them at exit: the cyclic garbage
+# collector would rescan them all again and again (measured: reading 200,000 papers 19 s -> 11 s)
+BATCH = {"import", "render", "fmt", "stats", "validate", "export", "build", "push"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command in BATCH:
+        gc.disable()
     if hasattr(args, "data"):
         args.data = args.data if args.data is not None else default_data_dir()
     try:
@@ -256,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        gc.enable()
 
 
 if __name__ == "__main__":

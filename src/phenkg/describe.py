@@ -31,7 +31,7 @@ NO_LICENCE = ("The upstream list declares no licence, so none is stated for this
 
 
 class GraphStats:
-    """Counts over sorted, duplicate-free N-Triples lines: triples, subjects, classes, properties."""
+    """Counts over the graph's N-Triples lines: triples, subjects, classes, properties."""
 
     def __init__(self) -> None:
         self.triples = 0
@@ -39,19 +39,15 @@ class GraphStats:
         self.classes: Counter[str] = Counter()
         self.properties: Counter[str] = Counter()
 
-    def observe(self, lines: Iterable[str]) -> Iterator[str]:
-        """Pass the lines through, counting them (they must be grouped by subject)."""
-        previous = None
-        for line in lines:
-            self.triples += 1
-            subject, predicate, rest = line.split(" ", 2)
-            if subject != previous:
-                self.entities += 1
-                previous = subject
-            self.properties[predicate[1:-1]] += 1
-            if predicate == _TYPE:
-                self.classes[rest[1:rest.index(">")]] += 1
-            yield line
+    def observe(self, blocks: Iterable[list[str]]) -> Iterator[list[str]]:
+        """Pass graph.py's blocks through, counting their lines (each subject lives in one block)."""
+        for lines in blocks:
+            self.triples += len(lines)
+            split = [line.split(" ", 2) for line in lines]
+            self.entities += len({s for s, _, _ in split})
+            self.properties.update(p[1:-1] for _, p, _ in split)
+            self.classes.update(o[1:o.index(">")] for _, p, o in split if p == _TYPE)
+            yield lines
 
     def vocabularies(self) -> list[str]:
         used = [*self.classes, *self.properties]

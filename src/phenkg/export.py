@@ -1,24 +1,25 @@
 """Every export of the graph, from one table of formats; and `build`, which writes them all to dist/.
 
-Order and determinism: the triples are sorted as N-Triples text and deduplicated (an external merge
-sort, so memory stays bounded at any size), then streamed through pyoxigraph's parser and
-serializers (measured far faster than rdflib). The same graph therefore always gives the same
-bytes, whatever order `graph.triples` emits, and Turtle groups each subject's triples in one block.
-Quad formats (nq, trig) put every triple in one named graph, `{base}graph` (`graph_name`).
-Every file is written to a temporary file in the target directory and renamed over the target.
+Order and determinism: graph.py emits the triples in canonical order (one sorted block per entity,
+every subject in one block), so N-Triples is those lines as they come, in bounded memory at any size.
+Turtle and RDF/XML stream through pyoxigraph's parser and serializers (measured far faster than
+rdflib); Turtle groups each subject's triples in one block. The quad formats put every triple in one
+named graph, `{base}graph` (`graph_name`), and are derived from the triple formats as text: N-Quads is
+each N-Triples line with the graph name added, TriG is the Turtle inside a `<graph> { ... }` block.
+The same catalog therefore always gives the same bytes. Every file is written to a temporary file
+in the target directory and renamed over the target.
 """
 
 from __future__ import annotations
 
 import contextlib
-import heapq
 import multiprocessing
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -49,73 +50,13 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
 )}
 STEM = "phenkg"
-RUN_LINES = 500_000  # lines per sorted run on disk
-BACKGROUND_VALIDATION = 500_000  # triples from which validation runs in a second process
+PARALLEL = 500_000  # triples from which a build writes and validates on two more processes
+CHUNK = 1 << 22  # bytes read at a time when deriving one file from another
 
 
 def graph_name(base: str) -> str:
     """The named graph the quad formats put the data in."""
     return Iris(base).base + "graph"
-
-
-# -- canonical order ------------------------------------------------------------------------------
-def sorted_unique(lines: Iterable[str], workdir: str, run: int = RUN_LINES) -> Iterator[str]:
-    """The lines sorted (by code point) without duplicates, holding at most `run` lines in memory."""
-    runs: list[str] = []
-    buffer: list[str] = []
-
-    def spill() -> None:
-        buffer.sort()
-        fd, path = tempfile.mkstemp(dir=workdir, suffix=".run")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.writelines(line + "\n" for line in buffer)
-        runs.append(path)
-        buffer.clear()
-
-    for line in lines:
-        buffer.append(line)
-        if len(buffer) >= run:
-            spill()
-    if runs and buffer:
-        spill()
-    if not runs:
-        merged: Iterable[str] = sorted(buffer)
-    else:
-        files = [open(path, encoding="utf-8", newline="\n") for path in runs]  # noqa: SIM115
-        merged = (line[:-1] for line in heapq.merge(*files))
-    previous = None
-    try:
-        for line in merged:
-            if line != previous:
-                yield line
-                previous = line
-    finally:
-        if runs:
-            for f in files:
-                f.close()
-            for path in runs:
-                os.unlink(path)
-
-
-class LineReader:
-    """A binary file-like view of N-Triples lines (no newline) for pyoxigraph's parser; `suffix`
-    goes before each final '.' (a graph name turns the triples into N-Quads)."""
-
-    def __init__(self, lines: Iterable[str], suffix: str = "", chunk: int = 10_000) -> None:
-        self.lines, self.suffix, self.chunk = iter(lines), suffix, chunk
-        self.pending, self.offset = b"", 0
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to `size` bytes (fewer at a chunk's end; b'' only at the end of the lines)."""
-        if self.offset >= len(self.pending):
-            block = [line for _, line in zip(range(self.chunk), self.lines, strict=False)]
-            self.pending = "".join(line[:-1] + self.suffix + ".\n" for line in block).encode()
-            self.offset = 0
-        if size < 0:
-            size = len(self.pending)
-        out = self.pending[self.offset:self.offset + size]
-        self.offset += len(out)
-        return out
 
 
 # -- writing one format ---------------------------------------------------------------------------
@@ -153,39 +94,123 @@ def author_order(catalog: Catalog, base: str) -> Callable[[str], list[str] | Non
     return order
 
 
-def write_format(fmt: Format, ntriples: Iterable[str] | Path, out: IO[bytes], base: str,
+def ntriples_chunks(blocks: Iterable[list[str]]) -> Iterator[bytes]:
+    """graph.py's blocks as N-Triples bytes, a block at a time."""
+    for lines in blocks:
+        if lines:
+            yield ("\n".join(lines) + "\n").encode()
+
+
+class ChunkReader:
+    """A binary file-like view of an iterator of byte chunks, for pyoxigraph's parser."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.chunks, self.pending, self.offset = iter(chunks), b"", 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self.offset >= len(self.pending):
+            self.pending, self.offset = next(self.chunks, b""), 0
+        end = len(self.pending) if size < 0 else self.offset + size
+        out = self.pending[self.offset:end]
+        self.offset += len(out)
+        return out
+
+
+class QuadsFromTriples:
+    """A writable stream that turns N-Triples into N-Quads in the named graph, line by line
+    (a raw newline ends every N-Triples line and nothing else, so ' .\\n' only ever closes a triple)."""
+
+    def __init__(self, out: IO[bytes], name: str) -> None:
+        self.out, self.suffix = out, f" <{name}> .\n".encode()
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data.replace(b" .\n", self.suffix))
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+class TrigFromTurtle:
+    """A writable stream that wraps Turtle into TriG: the prefix lines, then `<name> {`, the triples
+    as written, and `}` at `close()`. Turtle's triples are TriG's (a graph block holds the same syntax)."""
+
+    def __init__(self, out: IO[bytes], name: str) -> None:
+        self.out, self.opening = out, f"<{name}> {{\n".encode()
+        self.head, self.opened = b"", False
+
+    def write(self, data: bytes) -> int:
+        if self.opened:
+            self.out.write(data)
+            return len(data)
+        self.head += data
+        end = 0  # where the directives end: the first line that is neither '@prefix' nor blank
+        while True:
+            newline = self.head.find(b"\n", end)
+            if newline < 0:
+                return len(data)
+            line = self.head[end:newline].strip()
+            if line and not line.startswith((b"@prefix", b"@base", b"PREFIX", b"BASE")):
+                break
+            end = newline + 1
+        self.out.write(self.head[:end] + self.opening + self.head[end:])
+        self.opened, self.head = True, b""
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def close(self) -> None:
+        if not self.opened:  # no triples at all: only directives
+            self.out.write(self.head + self.opening)
+        self.out.write(b"}\n")
+
+
+def write_format(fmt: Format, blocks: Iterable[list[str]], out: IO[bytes], base: str,
                  order: Callable[[str], list[str] | None] | None = None) -> None:
-    """Serialize sorted N-Triples (lines, or a file of them) in `fmt` to the binary stream `out`."""
-    if fmt.quads:
-        lines = open_lines(ntriples) if isinstance(ntriples, Path) else ntriples
-        source = LineReader(lines, suffix=f"<{graph_name(base)}> ")
-        quads = ox.parse(source, ox.RdfFormat.N_QUADS)
-        ox.serialize(quads, out, fmt.rdf_format, prefixes=PREFIXES)
-        return
-    if isinstance(ntriples, Path):
-        triples = ox.parse(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
-    else:
-        triples = ox.parse(LineReader(ntriples), ox.RdfFormat.N_TRIPLES)
+    """Write graph.py's blocks in `fmt` to the binary stream `out`."""
     if fmt.rdf_format is None:
-        jsonld.write_graph(triples, out, order)
+        jsonld.write_graph(blocks, out, order)
     else:
-        prefixes = None if fmt.rdf_format == ox.RdfFormat.N_TRIPLES else PREFIXES
-        ox.serialize(triples, out, fmt.rdf_format, prefixes=prefixes)
+        write_from_ntriples(fmt, ntriples_chunks(blocks), out, base)
 
 
-def open_lines(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8", newline="\n") as lines:
-        for line in lines:
-            yield line[:-1]
+def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], base: str) -> None:
+    """Write canonical N-Triples, given as byte chunks that end at line ends, in `fmt` (not JSON-LD)."""
+    if fmt.name == "nt":
+        for chunk in chunks:
+            out.write(chunk)
+    elif fmt.name == "nq":
+        write_from_ntriples(FORMATS["nt"], chunks, QuadsFromTriples(out, graph_name(base)), base)
+    elif fmt.name == "trig":
+        trig = TrigFromTurtle(out, graph_name(base))
+        write_from_ntriples(FORMATS["ttl"], chunks, trig, base)
+        trig.close()
+    else:
+        triples = ox.parse(ChunkReader(chunks), ox.RdfFormat.N_TRIPLES)
+        ox.serialize(triples, out, fmt.rdf_format, prefixes=PREFIXES)
+
+
+def file_chunks(path: Path) -> Iterator[bytes]:
+    """A file's bytes in chunks that end at line ends."""
+    with path.open("rb") as f:
+        rest = b""
+        while chunk := f.read(CHUNK):
+            cut = chunk.rfind(b"\n") + 1
+            if cut == 0:
+                rest += chunk
+                continue
+            yield rest + chunk[:cut]
+            rest = chunk[cut:]
+        if rest:
+            yield rest
 
 
 def export_to(catalog: Catalog, fmt: str, output: str, base: str) -> None:
     """Write the whole graph in one format to `output` ('-' for standard output)."""
-    chosen = FORMATS[fmt]
     progress = Progress(f"export {fmt}", len(catalog.papers), "papers")
-    with tempfile.TemporaryDirectory(prefix="phenkg-sort-") as work, atomic_output(output) as out:
-        lines = sorted_unique(graph.triples(catalog, base, progress), work)
-        write_format(chosen, lines, out, base, author_order(catalog, base))
+    with atomic_output(output) as out:
+        write_format(FORMATS[fmt], graph.blocks(catalog, base, progress), out, base, author_order(catalog, base))
     progress.done()
 
 
@@ -203,62 +228,77 @@ def _say(message: str) -> None:
 
 
 def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
-    """Graph -> validation -> every export -> the dataset description, all written to `out_dir`."""
+    """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
+    A large graph is validated, and written as Turtle, TriG and RDF/XML, by two more processes while
+    this one writes JSON-LD and N-Quads."""
     from phenkg import describe
+    from phenkg.ontodoc import ontology_files
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stats = describe.GraphStats()
-    nt_path = out_dir / f"{STEM}.nt"
-    progress = Progress("graph", len(catalog.papers), "papers")
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="phenkg-sort-") as work, atomic_output(nt_path) as out:
-        lines = stats.observe(sorted_unique(graph.triples(catalog, base, progress), work))
-        write_format(FORMATS["nt"], lines, out, base)
+    nt_path = _path(out_dir, "nt")
+    progress, started = Progress("graph", len(catalog.papers), "papers"), time.monotonic()
+    with atomic_output(nt_path) as out:
+        for chunk in ntriples_chunks(stats.observe(graph.blocks(catalog, base, progress))):
+            out.write(chunk)
     progress.done(f"{stats.triples:,} triples")
     _say(f"{nt_path}: {stats.triples:,} triples, {nt_path.stat().st_size:,} bytes, "
-         f"{time.monotonic() - started:.1f} s (graph, sort, write)")
-    # a large graph is validated in a second process while this one writes the other formats
+         f"{time.monotonic() - started:.1f} s")
     lines_of = graph.source_lines(catalog, base)
     with contextlib.ExitStack() as stack:
-        if stats.triples >= BACKGROUND_VALIDATION:
-            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
-            pending = pool.submit(validate_files, nt_path, out_dir, lines_of)
+        if stats.triples >= PARALLEL:
+            pool = stack.enter_context(ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")))
+            validation: Future | None = pool.submit(validate_files, nt_path, out_dir, lines_of)
+            derived: Future | None = pool.submit(write_derived, nt_path, out_dir, base, ["ttl", "trig", "rdfxml"])
+            files = write_derived(nt_path, out_dir, base, ["nq"])
         else:
-            pending = None
-            result = validate_files(nt_path, out_dir, lines_of)
-        files = _write_exports(catalog, stats, nt_path, out_dir, base)
-        if pending is not None:
-            result = pending.result()
-    result.triples = stats.triples
-    result.files = sorted([*result.files, *files])
-    return result
-
-
-def _write_exports(catalog: Catalog, stats, nt_path: Path, out_dir: Path, base: str) -> list[Path]:
-    """Every format but N-Triples, from the N-Triples file, and the dataset description."""
-    from phenkg import describe
-
-    dumps = [(FORMATS["nt"], nt_path)]
-    order = author_order(catalog, base)
-    for fmt in FORMATS.values():
-        if fmt.name == "nt":
-            continue
-        path = out_dir / f"{STEM}.{fmt.extension}"
-        step, started = Progress(f"write {path.name}"), time.monotonic()
-        with atomic_output(path) as out:
-            write_format(fmt, nt_path, out, base, order)
-        step.done()
-        _say(f"{path}: {path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
-        dumps.append((fmt, path))
-    files = [path for _, path in dumps]
-    from phenkg.ontodoc import ontology_files
-
+            validation = derived = None
+            files = write_derived(nt_path, out_dir, base, ["ttl", "trig", "rdfxml", "nq"])
+        files += _timed(_path(out_dir, "jsonld"), lambda out: jsonld.write_graph(
+            graph.blocks(catalog, base), out, author_order(catalog, base)))
+        if derived is not None:
+            files += derived.result()
+        result = validation.result() if validation is not None else validate_files(nt_path, out_dir, lines_of)
+    dumps = [(FORMATS[name], _path(out_dir, name)) for name in FORMATS]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
                           *ontology_files().items()]:
         with atomic_output(out_dir / name) as out:
             out.write(payload)
         files.append(out_dir / name)
+    result.triples = stats.triples
+    result.files = sorted([*result.files, nt_path, *files])
+    return result
+
+
+def _path(out_dir: Path, name: str) -> Path:
+    return out_dir / f"{STEM}.{FORMATS[name].extension}"
+
+
+def _timed(path: Path, write: Callable[[IO[bytes]], object]) -> list[Path]:
+    step, started = Progress(f"write {path.name}"), time.monotonic()
+    with atomic_output(path) as out:
+        write(out)
+    step.done()
+    _say(f"{path}: {path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
+    return [path]
+
+
+def write_derived(nt_path: Path, out_dir: Path, base: str, names: list[str]) -> list[Path]:
+    """Formats derived from the N-Triples file; TriG from the Turtle file when that is written first."""
+    files: list[Path] = []
+    for name in names:
+        fmt = FORMATS[name]
+        if name == "trig" and _path(out_dir, "ttl") in files:
+            def write(out: IO[bytes]) -> None:
+                trig = TrigFromTurtle(out, graph_name(base))
+                for chunk in file_chunks(_path(out_dir, "ttl")):
+                    trig.write(chunk)
+                trig.close()
+        else:
+            def write(out: IO[bytes], fmt: Format = fmt) -> None:
+                write_from_ntriples(fmt, file_chunks(nt_path), out, base)
+        files += _timed(_path(out_dir, name), write)
     return files
 
 

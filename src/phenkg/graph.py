@@ -3,6 +3,12 @@
 N-Triples text is the one form every consumer takes fast: pyoxigraph loads it in Rust for serving
 and exporting, rdflib parses it for pyshacl, and the pages describe an entity from the same
 functions. IRIs come from `vocab.Iris`, so rebuilding gives the same IRIs; there are no blank nodes.
+
+Canonical order (`blocks`): one block per entity (a paper with its authorship, listing and link
+nodes; an author; a repository with the papers that cite it...) in the catalog's order, each block's
+lines sorted by code point without duplicates. Every subject lives in exactly one block, so the
+lines come grouped by subject: what Turtle, the JSON-LD writer and the streaming validator need,
+with no sort over the whole graph. The same catalog always gives the same lines in the same order.
 """
 
 from __future__ import annotations
@@ -24,9 +30,17 @@ def iri(value: str) -> str:
     return "<" + _IRI_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), value) + ">"
 
 
+_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+_LITERAL_UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\]')
+
+
+def _escape(m: re.Match) -> str:
+    return _ESCAPES.get(m[0]) or f"\\u{ord(m[0]):04X}"
+
+
 def lit(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
+    """A plain literal, escaped exactly as pyoxigraph's N-Triples writer does (so our lines are canonical)."""
+    return f'"{_LITERAL_UNSAFE.sub(_escape, value)}"'
 
 
 def integer(value: int) -> str:
@@ -104,14 +118,13 @@ def authorship_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
 
 
 def link_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
-    """Code links become repositories; other links become link nodes that keep their kind."""
+    """Code links point to repositories (whose blocks cite the paper back); other links become link
+    nodes that keep their kind."""
     ph = PHENKG
     n_link = 0
     for link in paper.links:
         if link.kind == "code":
-            repo = iri(ctx.iris.repo(ctx.keys.repos[link.url]))
-            yield f"{s} {p(ph, 'code')} {repo} ."
-            yield f"{repo} {p(SCHEMA, 'citation')} {s} ."
+            yield f"{s} {p(ph, 'code')} {iri(ctx.iris.repo(ctx.keys.repos[link.url]))} ."
         else:
             n_link += 1
             node = iri(ctx.iris.link(paper.key, n_link))
@@ -193,12 +206,15 @@ def venue_triples(key: str, venue: Venue, ctx: Context) -> Iterator[str]:
         yield f"{s} {p(PHENKG, 'venueQualifier')} {lit(venue.qualifier)} ."
 
 
-def repo_triples(key: str, url: str, ctx: Context) -> Iterator[str]:
+def repo_triples(key: str, url: str, ctx: Context, citing: Iterable[str] = ()) -> Iterator[str]:
+    """A code repository, and `schema:citation` of each paper (its IRI) that links to it."""
     s = iri(ctx.iris.repo(key))
     yield f"{s} {_A} {p(PHENKG, 'CodeRepository')} ."
     yield f"{s} {_A} {p(SCHEMA, 'SoftwareSourceCode')} ."
     yield f"{s} {p(SCHEMA, 'codeRepository')} {iri(url)} ."
     yield f"{s} {NAME} {lit(repo_name(url))} ."
+    for paper in citing:
+        yield f"{s} {p(SCHEMA, 'citation')} {iri(paper)} ."
 
 
 def source_triples(source: Source, ctx: Context) -> Iterator[str]:
@@ -214,27 +230,41 @@ def source_triples(source: Source, ctx: Context) -> Iterator[str]:
         yield f'{s} {p(DCTERMS, "date")} "{source.date}"^^<{XSD}date> .'
 
 
-def triples(catalog: Catalog, base: str, progress: Callable[[int], None] | None = None) -> Iterator[str]:
-    """Every triple of the catalog's graph, as N-Triples lines, in a fixed order."""
+def blocks(catalog: Catalog, base: str, progress: Callable[[int], None] | None = None) -> Iterator[list[str]]:
+    """Every triple of the catalog's graph as N-Triples lines, one block per entity, in canonical order
+    (see the module's docstring)."""
     ctx = Context.of(catalog, base)
-    yield from source_triples(catalog.source, ctx)
-    yield from scheme_triples(ctx)
+    yield block(source_triples(catalog.source, ctx))
+    yield block(scheme_triples(ctx))
     for order, topic in enumerate(catalog.topics, start=1):
-        yield from topic_triples(topic, order, ctx)
+        yield block(topic_triples(topic, order, ctx))
+    citing: dict[str, list[str]] = {}
     for i, paper in enumerate(catalog.papers):
         if progress and i % 2000 == 0:
             progress(i)
-        yield from paper_triples(paper, ctx)
+        for url in dict.fromkeys(paper.code_urls):
+            citing.setdefault(url, []).append(ctx.iris.paper(paper.key))
+        yield block(paper_triples(paper, ctx))
     for name, key in ctx.keys.authors.items():
-        yield from author_triples(key, name, ctx)
+        yield block(author_triples(key, name, ctx))
     for label, key in ctx.keys.keywords.items():
-        yield from keyword_triples(key, label, ctx)
+        yield block(keyword_triples(key, label, ctx))
     for key, venue in ctx.keys.venues.items():
-        yield from venue_triples(key, venue, ctx)
+        yield block(venue_triples(key, venue, ctx))
     for url, key in ctx.keys.repos.items():
-        yield from repo_triples(key, url, ctx)
+        yield block(repo_triples(key, url, ctx, citing.get(url, ())))
     if progress:
         progress(len(catalog.papers))
+
+
+def block(lines: Iterable[str]) -> list[str]:
+    return sorted(set(lines))
+
+
+def triples(catalog: Catalog, base: str, progress: Callable[[int], None] | None = None) -> Iterator[str]:
+    """Every triple of the catalog's graph, as N-Triples lines, in canonical order."""
+    for lines in blocks(catalog, base, progress):
+        yield from lines
 
 
 def ntriples(lines: Iterable[str], chunk: int = 20000) -> Iterator[bytes]:

@@ -11,6 +11,7 @@ ordered array here, as schema.org consumers expect). No remote context is ever r
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -106,18 +107,33 @@ def terms() -> Terms:
 
 
 # -- compaction -----------------------------------------------------------------------------------
-def _literal(value: ox.Literal, term: Term | None, t: Terms) -> Any:
-    datatype = value.datatype.value
-    if value.language:
-        return {"@value": value.value, "@language": value.language}
+# Values are compacted from their N-Triples form (what graph.py writes, and `str()` of a pyoxigraph
+# term): the full dump compacts lines without building a term object per triple.
+_UNESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape_match(m: re.Match) -> str:
+    return chr(int(m[1] or m[2], 16)) if m[3] is None else _ECHAR[m[3]]
+
+
+def _literal(text: str, term: Term | None, t: Terms) -> Any:
+    """A literal's N-Triples form -> its JSON-LD value under `term`'s coercion."""
+    close = text.rindex('"')
+    value, suffix = text[1:close], text[close + 1:]
+    if "\\" in value:
+        value = _UNESCAPE.sub(_unescape_match, value)
+    if suffix.startswith("@"):
+        return {"@value": value, "@language": suffix[1:]}
+    datatype = suffix[3:-1] if suffix else _STRING
     coerce = term.coerce if term else None
     if datatype == _STRING:
-        return value.value if coerce is None else {"@value": value.value}
+        return value if coerce is None else {"@value": value}
     if datatype == coerce:
-        if datatype == _INTEGER and value.value == str(_int(value.value)):
-            return int(value.value)
-        return value.value
-    return {"@value": value.value, "@type": t.compact_iri(datatype)}
+        if datatype == _INTEGER and value == str(_int(value)):
+            return int(value)
+        return value
+    return {"@value": value, "@type": t.compact_iri(datatype)}
 
 
 def _int(text: str) -> int | None:
@@ -127,53 +143,74 @@ def _int(text: str) -> int | None:
         return None
 
 
-def compact_value(value: Any, term: Term | None, t: Terms) -> Any:
-    if isinstance(value, ox.Literal):
-        return _literal(value, term, t)
-    iri = value.value if isinstance(value, ox.NamedNode) else "_:" + value.value
+def compact_value(text: str, term: Term | None, t: Terms) -> Any:
+    """One object, given in its N-Triples form."""
+    if text.startswith('"'):
+        return _literal(text, term, t)
+    iri = text[1:-1] if text.startswith("<") else text
     return iri if term is not None and term.coerce == "@id" else {"@id": iri}
 
 
-def compact_node(subject: str, pairs: Iterable[tuple[str, Any]], authors: list[str] | None = None,
-                 t: Terms | None = None) -> dict[str, Any]:
-    """One node object from its (predicate IRI, object term) pairs; `authors` orders `author`."""
-    t = t or terms()
-    by_predicate: dict[str, list[Any]] = {}
-    for predicate, obj in pairs:
-        by_predicate.setdefault(predicate, []).append(obj)
+def compact(subject: str, objects: dict[str, list[str]], authors: list[str] | None, t: Terms) -> dict[str, Any]:
+    """One node object from predicate IRI -> its objects' N-Triples forms, sorted and unique;
+    `authors` orders `author`."""
     node: dict[str, Any] = {"@id": subject}
-    types = sorted({t.compact_iri(o.value, vocab=True) for o in by_predicate.pop(_TYPE, [])})
+    types = sorted({t.compact_iri(o[1:-1], vocab=True) for o in objects.get(_TYPE, ())})
     if types:
         node["@type"] = types[0] if len(types) == 1 else types
     properties = []
-    for predicate, objects in by_predicate.items():
+    for predicate, values in objects.items():
+        if predicate == _TYPE:
+            continue
         term = t.forward.get(predicate)
-        unique = sorted({str(o): o for o in objects}.items())
-        values = [compact_value(o, term, t) for _, o in unique]
+        compacted = [compact_value(o, term, t) for o in values]
         if predicate == AUTHOR and authors:
             rank = {iri: i for i, iri in reversed(list(enumerate(authors)))}
-            values.sort(key=lambda v: rank.get(v if isinstance(v, str) else v.get("@id"), len(rank)))
+            compacted.sort(key=lambda v: rank.get(v if isinstance(v, str) else v.get("@id"), len(rank)))
         name = term.name if term else t.compact_iri(predicate)
-        properties.append((name, values[0] if len(values) == 1 and not (term and term.is_set) else values))
+        single = len(compacted) == 1 and not (term and term.is_set)
+        properties.append((name, compacted[0] if single else compacted))
     node.update(sorted(properties))
     return node
 
 
+def compact_node(subject: str, pairs: Iterable[tuple[str, Any]], authors: list[str] | None = None,
+                 t: Terms | None = None) -> dict[str, Any]:
+    """One node object from its (predicate IRI, pyoxigraph term) pairs; `authors` orders `author`."""
+    objects: dict[str, set[str]] = {}
+    for predicate, obj in pairs:
+        objects.setdefault(predicate, set()).add(str(obj))
+    return compact(subject, {p: sorted(o) for p, o in objects.items()}, authors, t or terms())
+
+
 # -- the full dump --------------------------------------------------------------------------------
-def write_graph(triples: Iterable[ox.Triple], out: IO[bytes], author_order: Lookup | None = None) -> int:
-    """Write `{"@context": ..., "@graph": [...]}`, one node per line, in the order subjects arrive
-    (give triples grouped by subject). Returns the number of nodes written."""
+def write_graph(blocks: Iterable[list[str]], out: IO[bytes], author_order: Lookup | None = None) -> int:
+    """Write `{"@context": ..., "@graph": [...]}`, one node per line, from N-Triples lines in
+    graph.py's canonical blocks (each block sorted and unique, each subject in one block).
+    Returns the number of nodes written."""
     t = terms()
     out.write(b'{\n"@context": ' + json.dumps(context(), ensure_ascii=False).encode() + b',\n"@graph": [\n')
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
     count = 0
-    for subject, group in groupby(triples, key=lambda x: x.subject):
-        iri = subject.value
-        node = compact_node(iri, ((x.predicate.value, x.object) for x in group),
-                            author_order(iri) if author_order else None, t)
-        out.write((b",\n" if count else b"") + json.dumps(node, ensure_ascii=False).encode())
-        count += 1
+    for lines in blocks:
+        nodes = []
+        for subject, group in groupby(lines, key=_subject):
+            objects: dict[str, list[str]] = {}
+            cut = len(subject) + 1
+            for line in group:
+                predicate, obj = line[cut:-2].split(" ", 1)
+                objects.setdefault(predicate[1:-1], []).append(obj)
+            iri = subject[1:-1]
+            nodes.append(encode(compact(iri, objects, author_order(iri) if author_order else None, t)))
+        if nodes:
+            out.write(((",\n" if count else "") + ",\n".join(nodes)).encode())
+            count += len(nodes)
     out.write(b"\n]\n}\n")
     return count
+
+
+def _subject(line: str) -> str:
+    return line[:line.index(" ")]
 
 
 # -- documents for one entity, from a pyoxigraph Store --------------------------------------------
