@@ -94,11 +94,16 @@ def author_order(catalog: Catalog, base: str) -> Callable[[str], list[str] | Non
     return order
 
 
-def ntriples_chunks(blocks: Iterable[list[str]]) -> Iterator[bytes]:
-    """graph.py's blocks as N-Triples bytes, a block at a time."""
+def ntriples_chunks(blocks: Iterable[list[str]], size: int = 20_000) -> Iterator[bytes]:
+    """graph.py's blocks as N-Triples bytes, whole blocks of about `size` lines at a time."""
+    pending: list[str] = []
     for lines in blocks:
-        if lines:
-            yield ("\n".join(lines) + "\n").encode()
+        pending += lines
+        if len(pending) >= size:
+            yield ("\n".join(pending) + "\n").encode()
+            pending = []
+    if pending:
+        yield ("\n".join(pending) + "\n").encode()
 
 
 class ChunkReader:
@@ -240,7 +245,7 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     nt_path = _path(out_dir, "nt")
     progress, started = Progress("graph", len(catalog.papers), "papers"), time.monotonic()
     with atomic_output(nt_path) as out:
-        for chunk in ntriples_chunks(stats.observe(graph.blocks(catalog, base, progress))):
+        for chunk in stats.observe(ntriples_chunks(graph.blocks(catalog, base, progress))):
             out.write(chunk)
     progress.done(f"{stats.triples:,} triples")
     _say(f"{nt_path}: {stats.triples:,} triples, {nt_path.stat().st_size:,} bytes, "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import groupby
@@ -69,8 +69,15 @@ class Terms:
     prefixes: tuple[tuple[str, str], ...]  # (namespace, prefix), longest namespace first
     vocab: str
     names: frozenset[str]
+    compacted: dict[tuple[str, bool], str] = field(default_factory=dict, compare=False)
 
     def compact_iri(self, value: str, vocab: bool = False) -> str:
+        found = self.compacted.get((value, vocab))
+        if found is None:
+            found = self.compacted[value, vocab] = self._compact_iri(value, vocab)
+        return found
+
+    def _compact_iri(self, value: str, vocab: bool) -> str:
         if vocab and value.startswith(self.vocab) and "/" not in value[len(self.vocab):]:
             rest = value[len(self.vocab):]
             if rest and rest not in self.names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 DEFAULT_BASE = "https://w3id.org/phenkg/"
@@ -31,6 +32,14 @@ def sparql_prefixes() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
+
+
+def _segment(text: str) -> str:
+    """A path segment: unreserved characters as they are (most keys), anything else percent-encoded."""
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="-._~")
+
+
 class Iris:
     """IRIs of entities under one base: `Iris(base).paper('arxiv-2111.06377')`."""
 
@@ -38,7 +47,7 @@ class Iris:
         self.base = base if base.endswith(("/", "#")) else base + "/"
 
     def entity(self, kind: str, *parts: str | int) -> str:
-        return self.base + kind + "/" + "/".join(quote(str(p), safe="-._~") for p in parts)
+        return self.base + kind + "/" + "/".join(_segment(str(p)) for p in parts)
 
     def paper(self, key: str) -> str:
         return self.entity("paper", key)
