@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from phenkg.graph import build_store, to_rdflib
 from phenkg.vocab import sparql_prefixes
@@ -68,3 +70,12 @@ def test_years_compare_as_integers(ask):
     """rdflib drops rows comparing xsd:gYear; our years are xsd:integer so both engines agree."""
     rows = ask("SELECT (COUNT(?p) AS ?n) WHERE { ?p phenkg:publicationYear ?y FILTER(?y >= 2021) }")
     assert int(rows[0][0]) > 30
+
+
+@given(st.text())
+def test_iri_segments_are_percent_encoded_as_quote_does(text):
+    from urllib.parse import quote
+
+    from phenkg.vocab import _segment
+
+    assert _segment(text) == quote(text, safe="-._~")
