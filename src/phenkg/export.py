@@ -50,7 +50,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
 )}
 STEM = "phenkg"
-PARALLEL = 500_000  # triples from which a build writes and validates on two more processes
+PARALLEL = 500_000  # triples from which a build writes and validates on three more processes
 CHUNK = 1 << 22  # bytes read at a time when deriving one file from another
 
 
@@ -234,7 +234,7 @@ def _say(message: str) -> None:
 
 def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
-    A large graph is validated, and written as Turtle, TriG and RDF/XML, by two more processes while
+    A large graph is validated, and written as Turtle, TriG and RDF/XML, by three more processes while
     this one writes JSON-LD and N-Quads."""
     from phenkg import describe
     from phenkg.ontodoc import ontology_files
@@ -252,18 +252,19 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
          f"{time.monotonic() - started:.1f} s")
     lines_of = graph.source_lines(catalog, base)
     with contextlib.ExitStack() as stack:
-        if stats.triples >= PARALLEL:
-            pool = stack.enter_context(ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")))
+        if stats.triples >= PARALLEL:  # three more processes; the OS shares the cores among the four
+            pool = stack.enter_context(ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")))
             validation: Future | None = pool.submit(validate_files, nt_path, out_dir, lines_of)
-            derived: Future | None = pool.submit(write_derived, nt_path, out_dir, base, ["ttl", "trig", "rdfxml"])
+            derived = [pool.submit(write_derived, nt_path, out_dir, base, names) for names in (["ttl", "trig"],
+                                                                                                ["rdfxml"])]
             files = write_derived(nt_path, out_dir, base, ["nq"])
         else:
-            validation = derived = None
+            validation, derived = None, []
             files = write_derived(nt_path, out_dir, base, ["ttl", "trig", "rdfxml", "nq"])
         files += _timed(_path(out_dir, "jsonld"), lambda out: jsonld.write_graph(
             graph.blocks(catalog, base), out, author_order(catalog, base)))
-        if derived is not None:
-            files += derived.result()
+        for future in derived:
+            files += future.result()
         result = validation.result() if validation is not None else validate_files(nt_path, out_dir, lines_of)
     dumps = [(FORMATS[name], _path(out_dir, name)) for name in FORMATS]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
