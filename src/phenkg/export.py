@@ -94,16 +94,22 @@ def author_order(catalog: Catalog, base: str) -> Callable[[str], list[str] | Non
     return order
 
 
-def ntriples_chunks(blocks: Iterable[list[str]], size: int = 20_000) -> Iterator[bytes]:
-    """graph.py's blocks as N-Triples bytes, whole blocks of about `size` lines at a time."""
+def batches(blocks: Iterable[list[str]], size: int = 20_000) -> Iterator[list[str]]:
+    """graph.py's blocks joined into batches of about `size` lines (whole blocks)."""
     pending: list[str] = []
     for lines in blocks:
         pending += lines
         if len(pending) >= size:
-            yield ("\n".join(pending) + "\n").encode()
+            yield pending
             pending = []
     if pending:
-        yield ("\n".join(pending) + "\n").encode()
+        yield pending
+
+
+def ntriples_chunks(batched: Iterable[list[str]]) -> Iterator[bytes]:
+    """Batches of lines as N-Triples bytes."""
+    for lines in batched:
+        yield ("\n".join(lines) + "\n").encode()
 
 
 class ChunkReader:
@@ -177,7 +183,7 @@ def write_format(fmt: Format, blocks: Iterable[list[str]], out: IO[bytes], base:
     if fmt.rdf_format is None:
         jsonld.write_graph(blocks, out, order)
     else:
-        write_from_ntriples(fmt, ntriples_chunks(blocks), out, base)
+        write_from_ntriples(fmt, ntriples_chunks(batches(blocks)), out, base)
 
 
 def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], base: str) -> None:
@@ -245,7 +251,7 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     nt_path = _path(out_dir, "nt")
     progress, started = Progress("graph", len(catalog.papers), "papers"), time.monotonic()
     with atomic_output(nt_path) as out:
-        for chunk in stats.observe(ntriples_chunks(graph.blocks(catalog, base, progress))):
+        for chunk in ntriples_chunks(stats.observe(batches(graph.blocks(catalog, base, progress)))):
             out.write(chunk)
     progress.done(f"{stats.triples:,} triples")
     _say(f"{nt_path}: {stats.triples:,} triples, {nt_path.stat().st_size:,} bytes, "
