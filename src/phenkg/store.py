@@ -7,12 +7,12 @@ and leaves no choice to chance. Reading uses PyYAML's C loader when it is there.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +66,18 @@ def _mapping(fields: Iterable[tuple[str, Any]], indent: str, first: str) -> Iter
         lead = indent
 
 
+def _set_fields(item: Any) -> dict[str, Any]:
+    """A flat dataclass's fields that are set, in declaration order (asdict would deep-copy each value)."""
+    return {f.name: value for f in dataclasses.fields(item) if (value := getattr(item, f.name)) is not None}
+
+
 def paper_fields(paper: Paper) -> list[tuple[str, Any]]:
-    venue = None
-    if paper.venue is not None:
-        venue = {k: v for k, v in asdict(paper.venue).items() if v is not None}
+    venue = _set_fields(paper.venue) if paper.venue is not None else None
     return [("key", paper.key), ("title", paper.title), ("url", paper.url),
             ("links", [{"kind": x.kind, "url": x.url} for x in paper.links]),
             ("authors", paper.authors), ("venue", venue), ("keywords", paper.keywords),
             ("digest", paper.digest),
-            ("listings", [{k: v for k, v in asdict(x).items() if v is not None} for x in paper.listings])]
+            ("listings", [_set_fields(x) for x in paper.listings])]
 
 
 def dump_records(records: Iterable[list[tuple[str, Any]]]) -> str:
