@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from phenkg import graph
 from phenkg.cli import parser
-from phenkg.export import FORMATS, TrigFromTurtle, atomic_output, build, graph_name, write_format
+from phenkg.export import FORMATS, TrigFromTurtle, atomic_output, build, graph_name
 
 from .conftest import BASE, DATA
 

@@ -35,9 +35,8 @@ needs_node = pytest.mark.skipif(not node_ready(), reason="needs node and `npm in
 def files(tmp_path_factory, catalog):
     out = tmp_path_factory.mktemp("jsonld")
     (out / "graph.nt").write_text("\n".join(graph.triples(catalog, BASE)) + "\n", encoding="utf-8")
-    from phenkg.export import author_order
     with atomic_output(out / "graph.jsonld") as stream:
-        write_format(FORMATS["jsonld"], graph.blocks(catalog, BASE), stream, BASE, author_order(catalog, BASE))
+        write_format(FORMATS["jsonld"], graph.blocks(catalog, BASE), stream, BASE)
     return out
 
 

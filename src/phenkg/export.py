@@ -82,18 +82,6 @@ def atomic_output(output: str | Path) -> Iterator[IO[bytes]]:
         raise
 
 
-def author_order(catalog: Catalog, base: str) -> Callable[[str], list[str] | None]:
-    """Paper IRI -> its author IRIs in printed order, from the catalog (for the JSON-LD dump)."""
-    iris, keys = Iris(base), catalog.keys
-    papers = {iris.paper(p.key): p for p in catalog.papers}
-
-    def order(iri: str) -> list[str] | None:
-        paper = papers.get(iri)
-        return [iris.author(keys.authors[n]) for n in paper.authors] if paper else None
-
-    return order
-
-
 def batches(blocks: Iterable[list[str]], size: int = 20_000) -> Iterator[list[str]]:
     """graph.py's blocks joined into batches of about `size` lines (whole blocks)."""
     pending: list[str] = []
@@ -177,17 +165,13 @@ class TrigFromTurtle:
         self.out.write(b"}\n")
 
 
-def write_format(fmt: Format, blocks: Iterable[list[str]], out: IO[bytes], base: str,
-                 order: Callable[[str], list[str] | None] | None = None) -> None:
+def write_format(fmt: Format, blocks: Iterable[list[str]], out: IO[bytes], base: str) -> None:
     """Write graph.py's blocks in `fmt` to the binary stream `out`."""
-    if fmt.rdf_format is None:
-        jsonld.write_graph(blocks, out, order)
-    else:
-        write_from_ntriples(fmt, ntriples_chunks(batches(blocks)), out, base)
+    write_from_ntriples(fmt, ntriples_chunks(batches(blocks)), out, base)
 
 
 def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], base: str) -> None:
-    """Write canonical N-Triples, given as byte chunks that end at line ends, in `fmt` (not JSON-LD)."""
+    """Write canonical N-Triples, given as byte chunks that end at line ends, in `fmt`."""
     if fmt.name == "nt":
         for chunk in chunks:
             out.write(chunk)
@@ -197,6 +181,8 @@ def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], ba
         trig = TrigFromTurtle(out, graph_name(base))
         write_from_ntriples(FORMATS["ttl"], chunks, trig, base)
         trig.close()
+    elif fmt.rdf_format is None:
+        jsonld.write_graph((line for chunk in chunks for line in chunk.decode().split("\n")[:-1]), out)
     else:
         triples = ox.parse(ChunkReader(chunks), ox.RdfFormat.N_TRIPLES)
         ox.serialize(triples, out, fmt.rdf_format, prefixes=PREFIXES)
@@ -221,7 +207,7 @@ def export_to(catalog: Catalog, fmt: str, output: str, base: str) -> None:
     """Write the whole graph in one format to `output` ('-' for standard output)."""
     progress = Progress(f"export {fmt}", len(catalog.papers), "papers")
     with atomic_output(output) as out:
-        write_format(FORMATS[fmt], graph.blocks(catalog, base, progress), out, base, author_order(catalog, base))
+        write_format(FORMATS[fmt], graph.blocks(catalog, base, progress), out, base)
     progress.done()
 
 
@@ -240,8 +226,8 @@ def _say(message: str) -> None:
 
 def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
-    A large graph is validated, and written as Turtle, TriG and RDF/XML, by three more processes while
-    this one writes JSON-LD and N-Quads."""
+    A large graph is validated, and written as Turtle, TriG, JSON-LD and RDF/XML, by three more
+    processes while this one writes N-Quads."""
     from phenkg import describe
     from phenkg.ontodoc import ontology_files
 
@@ -261,14 +247,12 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
         if stats.triples >= PARALLEL:  # three more processes; the OS shares the cores among the four
             pool = stack.enter_context(ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")))
             validation: Future | None = pool.submit(validate_files, nt_path, out_dir, lines_of)
-            derived = [pool.submit(write_derived, nt_path, out_dir, base, names) for names in (["ttl", "trig"],
-                                                                                                ["rdfxml"])]
+            derived = [pool.submit(write_derived, nt_path, out_dir, base, names)
+                       for names in (["ttl", "trig"], ["jsonld"], ["rdfxml"])]
             files = write_derived(nt_path, out_dir, base, ["nq"])
         else:
             validation, derived = None, []
-            files = write_derived(nt_path, out_dir, base, ["ttl", "trig", "rdfxml", "nq"])
-        files += _timed(_path(out_dir, "jsonld"), lambda out: jsonld.write_graph(
-            graph.blocks(catalog, base), out, author_order(catalog, base)))
+            files = write_derived(nt_path, out_dir, base, ["ttl", "trig", "jsonld", "rdfxml", "nq"])
         for future in derived:
             files += future.result()
         result = validation.result() if validation is not None else validate_files(nt_path, out_dir, lines_of)

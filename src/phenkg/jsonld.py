@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -33,8 +33,6 @@ PAPER_EMBEDS = (AUTHOR, SCHEMA + "about", SCHEMA + "keywords", SCHEMA + "publica
 # entity kinds whose documents list their papers, by the paper -> entity predicate
 PAPERS_BY = {"phenkg:Author": AUTHOR, "phenkg:Topic": SCHEMA + "about", "phenkg:Keyword": SCHEMA + "keywords",
              "phenkg:Venue": SCHEMA + "publication", "phenkg:CodeRepository": PHENKG + "code"}
-
-Lookup = Callable[[str], list[str] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,28 +189,46 @@ def compact_node(subject: str, pairs: Iterable[tuple[str, Any]], authors: list[s
 
 
 # -- the full dump --------------------------------------------------------------------------------
-def write_graph(blocks: Iterable[list[str]], out: IO[bytes], author_order: Lookup | None = None) -> int:
-    """Write `{"@context": ..., "@graph": [...]}`, one node per line, from N-Triples lines in
-    graph.py's canonical blocks (each block sorted and unique, each subject in one block).
-    Returns the number of nodes written."""
+def write_graph(lines: Iterable[str], out: IO[bytes]) -> int:
+    """Write `{"@context": ..., "@graph": [...]}`, one node per line, from N-Triples lines in graph.py's
+    canonical order (grouped by subject; a paper's authorship nodes in its block, before it). Authors
+    are ordered by the positions their authorship nodes give. Returns the number of nodes written."""
     t = terms()
     out.write(b'{\n"@context": ' + json.dumps(context(), ensure_ascii=False).encode() + b',\n"@graph": [\n')
     encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-    count = 0
-    for lines in blocks:
-        nodes = []
-        for subject, group in groupby(lines, key=_subject):
-            objects: dict[str, list[str]] = {}
-            cut = len(subject) + 1
-            for line in group:
-                predicate, obj = line[cut:-2].split(" ", 1)
-                objects.setdefault(predicate[1:-1], []).append(obj)
-            iri = subject[1:-1]
-            nodes.append(encode(compact(iri, objects, author_order(iri) if author_order else None, t)))
-        if nodes:
-            out.write(((",\n" if count else "") + ",\n".join(nodes)).encode())
-            count += len(nodes)
+    ranked: dict[str, tuple[int, str]] = {}  # authorship node -> (position, author), until its paper
+    count, nodes = 0, []
+    for subject, group in groupby(lines, key=_subject):
+        objects: dict[str, list[str]] = {}
+        cut = len(subject) + 1
+        for line in group:
+            predicate, obj = line[cut:-2].split(" ", 1)
+            objects.setdefault(predicate[1:-1], []).append(obj)
+        iri = subject[1:-1]
+        authors = None
+        if (position := objects.get(POSITION)) and (author := objects.get(AUTHORSHIP_AUTHOR)):
+            ranked[iri] = (_rank(position[0]), author[0][1:-1])
+        if ships := objects.get(AUTHORSHIP):
+            authors = [a for _, a in sorted(ranked.pop(ship[1:-1], (1 << 30, "")) for ship in ships)]
+        nodes.append(encode(compact(iri, objects, authors, t)))
+        if len(nodes) >= 10_000:
+            count = _write_nodes(out, nodes, count)
+    count = _write_nodes(out, nodes, count)
     out.write(b"\n]\n}\n")
+    return count
+
+
+def _rank(literal: str) -> int:
+    """A position literal's integer (a malformed one ranks last)."""
+    found = _int(literal[1:literal.rindex('"')])
+    return found if found is not None else 1 << 30
+
+
+def _write_nodes(out: IO[bytes], nodes: list[str], count: int) -> int:
+    if nodes:
+        out.write(((",\n" if count else "") + ",\n".join(nodes)).encode())
+        count += len(nodes)
+        nodes.clear()
     return count
 
 
