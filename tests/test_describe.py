@@ -109,3 +109,16 @@ def test_schema_dataset_is_valid_json_ld(dist):
     typed = f"<{Iris(BASE).dataset}> <{RDF}type> <https://schema.org/Dataset>"
     assert typed in run.stdout
     assert run.stdout.count("<https://schema.org/DataDownload>") == len(FORMATS)
+
+
+@pytest.mark.parametrize("lines_per_chunk", [1, 7, 1000])
+def test_counts_do_not_depend_on_where_chunks_end(dist, lines_per_chunk):
+    """A subject may run on from one chunk into the next: it is still counted once."""
+    from phenkg.describe import GraphStats
+
+    lines = (dist / "phenkg.nt").read_bytes().splitlines(keepends=True)
+    whole = GraphStats.of_ntriples([b"".join(lines)])
+    cut = GraphStats.of_ntriples(b"".join(lines[i:i + lines_per_chunk]) for i in range(0, len(lines), lines_per_chunk))
+    assert (cut.triples, cut.entities, cut.classes, cut.properties) == (
+        whole.triples, whole.entities, whole.classes, whole.properties)
+    assert whole.entities == len({line.split(b" ", 1)[0] for line in lines})

@@ -41,17 +41,30 @@ class GraphStats:
         self.properties: Counter[str] = Counter()
 
     def observe(self, batches: Iterable[list[str]]) -> Iterator[list[str]]:
-        """Pass batches of N-Triples lines through, counting them. Each batch holds whole blocks of
-        graph.py, so every subject is in one batch and distinct subjects add up across batches."""
+        """Pass batches of N-Triples lines through, counting them. The lines must be grouped by subject
+        (graph.py's canonical order); a subject may run on from one batch into the next."""
+        last = None
         for lines in batches:
+            if not lines:
+                continue
             self.triples += len(lines)
-            self.entities += len({line[:line.index(" ")] for line in lines})
+            subjects = {line[:line.index(" ")] for line in lines}
+            self.entities += len(subjects) - (last is not None and lines[0].startswith(last + " "))
+            last = lines[-1][:lines[-1].index(" ")]
             for predicate, n in Counter([line.split(" ", 2)[1] for line in lines]).items():
                 self.properties[predicate[1:-1]] += n
             start = len(_TYPED)
             for cls, n in Counter([line[line.index(_TYPED) + start:-3] for line in lines if _TYPED in line]).items():
                 self.classes[cls] += n
             yield lines
+
+    @classmethod
+    def of_ntriples(cls, chunks: Iterable[bytes]) -> GraphStats:
+        """The counts of an N-Triples file in graph.py's order, given as chunks that end at line ends."""
+        stats = cls()
+        for _ in stats.observe(chunk.decode().split("\n")[:-1] for chunk in chunks):
+            pass
+        return stats
 
     def vocabularies(self) -> list[str]:
         used = [*self.classes, *self.properties]

@@ -50,7 +50,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
 )}
 STEM = "phenkg"
-PARALLEL = 500_000  # triples from which a build writes and validates on three more processes
+PARALLEL = 500_000  # triples from which a build validates and writes on two more processes
 CHUNK = 1 << 22  # bytes read at a time when deriving one file from another
 
 
@@ -226,43 +226,48 @@ def _say(message: str) -> None:
 
 def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
-    A large graph is validated, and written as Turtle, TriG, JSON-LD and RDF/XML, by three more
+    A large graph is validated, and written as Turtle, TriG, JSON-LD and RDF/XML, by two more
     processes while this one writes N-Quads."""
     from phenkg import describe
     from phenkg.ontodoc import ontology_files
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stats = describe.GraphStats()
     nt_path = _path(out_dir, "nt")
     progress, started = Progress("graph", len(catalog.papers), "papers"), time.monotonic()
+    triples = 0
     with atomic_output(nt_path) as out:
-        for chunk in ntriples_chunks(stats.observe(batches(graph.blocks(catalog, base, progress)))):
-            out.write(chunk)
-    progress.done(f"{stats.triples:,} triples")
-    _say(f"{nt_path}: {stats.triples:,} triples, {nt_path.stat().st_size:,} bytes, "
-         f"{time.monotonic() - started:.1f} s")
+        for lines in batches(graph.blocks(catalog, base, progress)):
+            triples += len(lines)
+            out.write(("\n".join(lines) + "\n").encode())
+    progress.done(f"{triples:,} triples")
+    _say(f"{nt_path}: {triples:,} triples, {nt_path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
     lines_of = graph.source_lines(catalog, base)
     with contextlib.ExitStack() as stack:
-        if stats.triples >= PARALLEL:  # three more processes; the OS shares the cores among the four
-            pool = stack.enter_context(ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")))
+        if triples >= PARALLEL:
+            # validation, the longest job, gets a process of its own; another writes Turtle, TriG and
+            # JSON-LD while this one writes N-Quads (mostly waiting for the disk) and RDF/XML. More
+            # processes would share the two cores evenly and hold back the longest job.
+            pool = stack.enter_context(ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")))
             validation: Future | None = pool.submit(validate_files, nt_path, out_dir, lines_of)
-            derived = [pool.submit(write_derived, nt_path, out_dir, base, names)
-                       for names in (["ttl", "trig"], ["jsonld"], ["rdfxml"])]
-            files = write_derived(nt_path, out_dir, base, ["nq"])
+            derived = [pool.submit(write_derived, nt_path, out_dir, base, ["ttl", "trig", "jsonld"])]
+            files = write_derived(nt_path, out_dir, base, ["nq", "rdfxml"])
+            stats = describe.GraphStats.of_ntriples(file_chunks(nt_path))
         else:
             validation, derived = None, []
             files = write_derived(nt_path, out_dir, base, ["ttl", "trig", "jsonld", "rdfxml", "nq"])
+            stats = describe.GraphStats.of_ntriples(file_chunks(nt_path))
         for future in derived:
             files += future.result()
-        result = validation.result() if validation is not None else validate_files(nt_path, out_dir, lines_of)
+        result = (validation.result() if validation is not None
+                  else validate_files(nt_path, out_dir, lines_of, streamed=False))
     dumps = [(FORMATS[name], _path(out_dir, name)) for name in FORMATS]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
                           *ontology_files().items()]:
         with atomic_output(out_dir / name) as out:
             out.write(payload)
         files.append(out_dir / name)
-    result.triples = stats.triples
+    result.triples = triples
     result.files = sorted([*result.files, nt_path, *files])
     return result
 
@@ -307,16 +312,21 @@ def canonical_turtle(text: str) -> bytes:
     return ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes={**PREFIXES, "sh": SH})
 
 
-def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str | None]) -> BuildResult:
-    """Validate the graph as written to N-Triples, loaded into pyoxigraph (see phenkg.fastshacl), and write
-    validation.ttl and validation.txt. Runs in a second process for large graphs, so it takes paths."""
-    from phenkg.validate import validate_store
+def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str | None],
+                   streamed: bool = True) -> BuildResult:
+    """Validate the graph as written to N-Triples and write validation.ttl and validation.txt. A large
+    graph is streamed (phenkg.fastshacl.validate_lines: the lines come grouped by subject) in another
+    process, so this takes paths; a small one is loaded into a pyoxigraph store, which is quicker than
+    preparing the streamed engine (about 1 s). Both engines give pySHACL's results (tests/test_fastshacl.py)."""
+    from phenkg.validate import validate_ntriples, validate_store
 
     step, started = Progress("validate"), time.monotonic()
-    store = ox.Store()
-    store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
-    report = validate_store(store)
-    del store
+    if streamed:
+        report = validate_ntriples(nt_path)
+    else:
+        store = ox.Store()
+        store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+        report = validate_store(store)
     step.done()
     _say(f"validated in {time.monotonic() - started:.1f} s")
     for name, text in (("validation.ttl", canonical_turtle(report.to_turtle())),
