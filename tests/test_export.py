@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -177,3 +179,53 @@ def test_background_validation_gives_the_same_build(catalog, tmp_path, monkeypat
     assert [p.name for p in background.files] == [p.name for p in inline.files]
     for path in inline.files:
         assert (tmp_path / "background" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_fed_validation_falls_back_when_the_lines_are_not_grouped(catalog, tmp_path):
+    """The validator's first pass reads the lines as the build sends them; lines it cannot stream are
+    read to their end before the (then whole) file is validated another way: the same report."""
+    import threading
+
+    from phenkg import export
+    from phenkg.validate import validate_store
+
+    lines = list(graph.triples(catalog, BASE))
+    lines = lines[1::2] + lines[::2]  # subjects no longer grouped
+    nt = tmp_path / "phenkg.nt"
+    received, feed = multiprocessing.Pipe(duplex=False)
+
+    def build_side() -> None:
+        export.write_ntriples([lines[i:i + 500] for i in range(0, len(lines), 500)], nt, feed)
+
+    writer = threading.Thread(target=build_side)
+    export._Feed.receive(received)
+    try:
+        writer.start()
+        result = export.validate_files(nt, tmp_path, graph.source_lines(catalog, BASE), fed=True)
+    finally:
+        export._Feed.connection = None
+    writer.join(timeout=30)
+    assert not writer.is_alive()
+    store = ox.Store()
+    store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+    assert len(store) == len(lines)
+    assert result.conforms == validate_store(store).conforms
+    assert (tmp_path / "validation.ttl").read_bytes() == export.canonical_turtle(validate_store(store).to_turtle())
+
+
+def test_a_failing_build_does_not_leave_the_validator_waiting(catalog, tmp_path, monkeypatch):
+    from phenkg import export
+
+    blocks = list(graph.blocks(catalog, BASE))[:50]
+
+    def broken(*args, **kwargs):
+        yield from blocks
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(export, "PARALLEL", 0)
+    monkeypatch.setattr(export.graph, "blocks", broken)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        export.build(catalog, tmp_path / "dist", BASE)
+    assert time.monotonic() - started < 60
+    assert not (tmp_path / "dist" / "phenkg.nt").exists()

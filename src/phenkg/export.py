@@ -50,7 +50,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
 )}
 STEM = "phenkg"
-PARALLEL = 500_000  # triples from which a build validates and writes on two more processes
+PARALLEL = 7_500  # papers (about 500,000 triples) from which a build uses both cores
 CHUNK = 1 << 22  # bytes read at a time when deriving one file from another
 
 
@@ -226,37 +226,40 @@ def _say(message: str) -> None:
 
 def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
-    A large graph is validated, and written as Turtle, TriG, JSON-LD and RDF/XML, by two more
-    processes while this one writes N-Quads."""
+
+    A large list is built on both cores. Validation, the longest job, runs in a process of its own
+    from the start: it reads its first pass over the lines as this process writes them (`_Feed`), and
+    its second from the finished file. Then another process writes Turtle, TriG and JSON-LD while this
+    one writes N-Quads (mostly waiting for the disk) and RDF/XML and counts the triples; more processes
+    would share the two cores evenly and hold back the longest job."""
     from phenkg import describe
     from phenkg.ontodoc import ontology_files
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     nt_path = _path(out_dir, "nt")
-    progress, started = Progress("graph", len(catalog.papers), "papers"), time.monotonic()
-    triples = 0
-    with atomic_output(nt_path) as out:
-        for lines in batches(graph.blocks(catalog, base, progress)):
-            triples += len(lines)
-            out.write(("\n".join(lines) + "\n").encode())
-    progress.done(f"{triples:,} triples")
-    _say(f"{nt_path}: {triples:,} triples, {nt_path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
     lines_of = graph.source_lines(catalog, base)
+    spawn = multiprocessing.get_context("spawn")
     with contextlib.ExitStack() as stack:
-        if triples >= PARALLEL:
-            # validation, the longest job, gets a process of its own; another writes Turtle, TriG and
-            # JSON-LD while this one writes N-Quads (mostly waiting for the disk) and RDF/XML. More
-            # processes would share the two cores evenly and hold back the longest job.
-            pool = stack.enter_context(ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")))
-            validation: Future | None = pool.submit(validate_files, nt_path, out_dir, lines_of)
+        validation: Future | None = None
+        feed = None
+        if len(catalog.papers) >= PARALLEL:
+            received, feed = spawn.Pipe(duplex=False)
+            validator = stack.enter_context(ProcessPoolExecutor(1, mp_context=spawn, initializer=_Feed.receive,
+                                                                initargs=(received,)))
+            validation = validator.submit(validate_files, nt_path, out_dir, lines_of, fed=True)
+            received.close()
+            stack.callback(feed.close)  # if this process fails first, the validator sees the end
+        triples = write_ntriples(graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers")),
+                                 nt_path, feed)
+        if validation is not None:
+            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=spawn))
             derived = [pool.submit(write_derived, nt_path, out_dir, base, ["ttl", "trig", "jsonld"])]
             files = write_derived(nt_path, out_dir, base, ["nq", "rdfxml"])
-            stats = describe.GraphStats.of_ntriples(file_chunks(nt_path))
         else:
-            validation, derived = None, []
+            derived = []
             files = write_derived(nt_path, out_dir, base, ["ttl", "trig", "jsonld", "rdfxml", "nq"])
-            stats = describe.GraphStats.of_ntriples(file_chunks(nt_path))
+        stats = describe.GraphStats.of_ntriples(file_chunks(nt_path))
         for future in derived:
             files += future.result()
         result = (validation.result() if validation is not None
@@ -270,6 +273,63 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     result.triples = triples
     result.files = sorted([*result.files, nt_path, *files])
     return result
+
+
+def write_ntriples(blocks: Iterable[list[str]], nt_path: Path, feed=None) -> int:
+    """Write the N-Triples file; send each chunk down `feed` (a Connection) as well, and an empty one
+    once the file is in place. Returns the number of triples."""
+    started, triples = time.monotonic(), 0
+    with atomic_output(nt_path) as out:
+        for lines in batches(blocks):
+            triples += len(lines)
+            chunk = ("\n".join(lines) + "\n").encode()
+            out.write(chunk)
+            if feed is not None:
+                feed = _send(feed, chunk)
+    if feed is not None:
+        _send(feed, b"")
+    _say(f"{nt_path}: {triples:,} triples, {nt_path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
+    return triples
+
+
+def _send(feed, chunk: bytes):
+    """Send a chunk; None from then on if the reader is gone (its own error is reported)."""
+    try:
+        feed.send_bytes(chunk)
+        return feed
+    except OSError:
+        return None
+
+
+class _Feed:
+    """The validator's side of the pipe: the lines as the building process writes them, in batches, as
+    `readlines` gives them (phenkg.fastshacl reads batches); an empty message ends them."""
+
+    connection = None  # set in the validator process by `receive`, its pool's initializer
+
+    @classmethod
+    def receive(cls, connection) -> None:
+        cls.connection = connection
+
+    def __init__(self) -> None:
+        self.ended = False
+
+    def readlines(self, hint: int = -1) -> list[str]:
+        if self.ended:
+            return []
+        chunk = self.connection.recv_bytes()
+        self.ended = not chunk
+        return chunk.decode().splitlines(keepends=True)
+
+    def __iter__(self) -> Iterator[str]:
+        while batch := self.readlines():
+            yield from batch
+
+    def drain(self) -> None:
+        """Read to the end, so the writer never waits on a reader that stopped early."""
+        with contextlib.suppress(EOFError, OSError):
+            while self.readlines():
+                pass
 
 
 def _path(out_dir: Path, name: str) -> Path:
@@ -313,16 +373,22 @@ def canonical_turtle(text: str) -> bytes:
 
 
 def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str | None],
-                   streamed: bool = True) -> BuildResult:
+                   streamed: bool = True, fed: bool = False) -> BuildResult:
     """Validate the graph as written to N-Triples and write validation.ttl and validation.txt. A large
     graph is streamed (phenkg.fastshacl.validate_lines: the lines come grouped by subject) in another
-    process, so this takes paths; a small one is loaded into a pyoxigraph store, which is quicker than
+    process, so this takes paths; `fed`: its first pass reads the lines from the building process as
+    they are written (`_Feed`). A small graph is loaded into a pyoxigraph store, which is quicker than
     preparing the streamed engine (about 1 s). Both engines give pySHACL's results (tests/test_fastshacl.py)."""
     from phenkg.validate import validate_ntriples, validate_store
 
     step, started = Progress("validate"), time.monotonic()
     if streamed:
-        report = validate_ntriples(nt_path)
+        first = _Feed() if fed else None
+        try:
+            report = validate_ntriples(nt_path, first_pass=first)
+        finally:
+            if first is not None:
+                first.drain()
     else:
         store = ox.Store()
         store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -231,24 +231,31 @@ def validate_store(store, shapes_dir: Path | None = None, shapes: Graph | None =
     return Report(conforms=conforms, results=results, graph=report_graph(results))
 
 
-def validate_ntriples(path: Path, shapes_dir: Path | None = None, shapes: Graph | None = None) -> Report:
+def validate_ntriples(path: Path, shapes_dir: Path | None = None, shapes: Graph | None = None,
+                      first_pass: Iterable[str] | None = None) -> Report:
     """Validate an N-Triples file whose lines are grouped by subject (a sorted file is), streaming it
     twice instead of loading it (phenkg.fastshacl.validate_lines): the same results as `validate_store`
     with a fraction of its memory. Input it cannot stream (lines not grouped, rdfs:subClassOf triples,
-    unusual shapes) is loaded into a pyoxigraph store and validated by `validate_store` instead."""
+    unusual shapes) is loaded into a pyoxigraph store and validated by `validate_store` instead.
+    `first_pass`, if given, is the file's lines from elsewhere (the build sends them while it writes
+    the file), read instead of the file by the first pass."""
     import pyoxigraph
 
     from phenkg.fastshacl import Unsupported, validate_lines
 
     shapes_graph = shapes if shapes is not None else load_shapes(shapes_dir)
 
+    sources = [first_pass] if first_pass is not None else []
+
     def lines():
-        return open(path, encoding="utf-8", newline="\n", buffering=1 << 22)
+        return sources.pop() if sources else open(path, encoding="utf-8", newline="\n", buffering=1 << 22)
 
     try:
         results = validate_lines(lines, shapes_graph)
     except Unsupported as error:
         logging.getLogger(__name__).info("%s: not streamed (%s); loading it into a store", path, error)
+        for _ in first_pass or ():  # read what is left of it: the file is whole once it ends
+            pass
         store = pyoxigraph.Store()
         store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_TRIPLES)
         return validate_store(store, shapes=shapes_graph)
