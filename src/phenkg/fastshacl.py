@@ -30,6 +30,7 @@ import re
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1043,7 +1044,8 @@ class _Streaming:
         self.canon: dict[str, str] = {}  # predicates seen, <iri>
         self.results: list[Result] = []
         self.sparql: _SparqlStores | None = None
-        self.count = 0
+        self.runs = array("H")  # the class set of each subject, in the order pass 1 met them
+        self.count = self.checksum = 0  # lines read by pass 1, and a checksum of its subjects
 
     def run(self, lines: Callable[[], Iterable[str]]) -> list[Result]:
         # millions of long-lived dict entries and tuples, no reference cycles: the cyclic garbage collector
@@ -1141,10 +1143,11 @@ class _Streaming:
         taken: list[tuple[tuple[str, ...], str, bool]] = []  # its lines that a SPARQL star may keep or drop
         pairs: set[tuple[str, str]] = set()  # its (inverse predicate, object) pairs already counted
         buffers: dict[int, list[str]] = {}
-        buffered = count = 0
+        buffered = count = checksum = 0
+        runs = self.runs
         source = lines()
         try:
-            for line in itertools.chain.from_iterable(_batches(source)):
+            for line in itertools.chain(source, (None,)):  # None: the end of the last subject
                 if line is not None:
                     count += 1
                     try:
@@ -1173,6 +1176,7 @@ class _Streaming:
                             if number > _NUMBER:
                                 raise Unsupported("more than 65,536 different sets of classes")
                         classes[key] = number | (-1 - classes[key])  # with the counts it gathered
+                        runs.append(number)
                         if taken:
                             sparql.take(taken)
                             taken = []
@@ -1183,6 +1187,7 @@ class _Streaming:
                     if line is None:
                         break
                     subject, key = s, s + " .\n"
+                    checksum = (checksum * 1_000_003 + hash(key)) & 0xFFFFFFFFFFFFFFFF
                     if classes.setdefault(key, -1) >= 0:
                         raise NotGrouped(f"the triples of {s[:200]} are not together (sort the lines first)",
                                          line=count)
@@ -1231,18 +1236,20 @@ class _Streaming:
         finally:
             if close := getattr(source, "close", None):
                 close()
-        self.count = count
+        self.count, self.checksum = count, checksum
 
     def _check(self, lines: Callable[[], Iterable[str]]) -> None:  # noqa: PLR0915 - flat for speed
-        classes, canon = self.classes, self.canon
+        canon, runs = self.canon, iter(self.runs)
         plans = [self.core.plan(kept) for kept in self.class_sets]
+        # per plan, each predicate pass 1 met: True if the plan's shapes read it
+        wanted = [None if plan is None else {p: p in plan[2] for p in canon} for plan in plans]
         subject = key = plan = None
-        needed: frozenset[str] = frozenset()
+        reads: dict[str, bool] = {}
         values: dict[str, str | list[str]] = {}  # the subject's values on the paths its shapes read
-        count = 0
+        count = checksum = 0
         source = lines()
         try:
-            for line in itertools.chain.from_iterable(_batches(source)):
+            for line in itertools.chain(source, (None,)):  # None: the end of the last subject
                 if line is not None:
                     count += 1
                     try:
@@ -1251,12 +1258,10 @@ class _Streaming:
                         if (fields := self._fields(line)) is None:
                             continue
                         s, p, rest = fields
-                    if s != subject and (number := classes.get(s + " .\n")) is None:
+                    if s != subject and not _NODE_RE.fullmatch(s):
                         if (fields := self._fields(line)) is None:
                             continue
                         s, p, rest = fields
-                        if s != subject and (number := classes.get(s + " .\n")) is None:
-                            raise Unsupported("the lines changed between the two passes")
                 if line is None or s != subject:
                     if plan is not None:
                         self._focus(key, values, plan)
@@ -1265,17 +1270,19 @@ class _Streaming:
                     if line is None:
                         break
                     subject, key = s, s + " .\n"
-                    if (plan := plans[number & _NUMBER]) is not None:
-                        needed = plan[2]
+                    checksum = (checksum * 1_000_003 + hash(key)) & 0xFFFFFFFFFFFFFFFF
+                    number = next(runs, 0)  # the subjects come in the order pass 1 met them
+                    if (plan := plans[number]) is not None:
+                        reads = wanted[number]
                 if plan is None:
                     continue
-                if p not in needed:
-                    if p in canon:
+                if not (read := reads.get(p)):
+                    if read is not None:
                         continue
                     if (fields := self._fields(line)) is None:  # a predicate written with escapes...
                         continue
                     _, p, rest = fields
-                    if p not in needed:
+                    if p not in plan[2]:
                         continue
                 if (known := values.get(p)) is None:
                     values[p] = rest
@@ -1286,7 +1293,7 @@ class _Streaming:
         finally:
             if close := getattr(source, "close", None):
                 close()
-        if count != self.count:
+        if (count, checksum) != (self.count, self.checksum):
             raise Unsupported("the lines changed between the two passes")
 
     def _inverse_paths(self) -> None:
@@ -1369,18 +1376,6 @@ def _report(path: _Path, key: str, n: int, known: list, engine: _Streaming) -> N
         for at, check in fails or ():
             prop = path.props[at]
             out.append(_row(prop, key, prop.tests[check][0].component, _text(identity)))
-
-
-def _batches(source: Iterable[str]) -> Iterator[list]:
-    """The lines in lists (a file's readlines: much less work per line than iterating it), then [None]."""
-    if (readlines := getattr(source, "readlines", None)) is not None:
-        while batch := readlines(1 << 22):
-            yield batch
-    else:
-        source = iter(source)
-        while batch := list(itertools.islice(source, 10_000)):
-            yield batch
-    yield [None]
 
 
 def _row(prop: _PyProperty, key: str, component: str, value: str = "") -> Result:
