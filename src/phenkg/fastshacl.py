@@ -858,12 +858,15 @@ class _SparqlStores:
             if len(self.masks) > 10_000:
                 self.masks.clear()
             masks = self.masks[present] = self._masks(present)
+        buffers = self.buffers
         for keys, line, blank in items:
-            mask = 0
-            for key in keys:
-                mask |= masks.get(key, 0)
+            mask = masks.get(keys[0], 0) if len(keys) == 1 else masks.get(keys[0], 0) | masks.get(keys[1], 0)
             if mask:
-                self.route(line, mask, blank)
+                if (buffer := buffers.get((mask, blank))) is None:
+                    buffer = buffers[mask, blank] = []
+                buffer.append(line if line[-1:] == "\n" else line + "\n")
+                if len(buffer) >= 20_000:
+                    self._flush(mask, blank)
 
     def _masks(self, present: frozenset) -> dict[str, int]:
         masks: dict[str, int] = {}
