@@ -812,9 +812,10 @@ class _SparqlStores:
     constraints are packed into stores of at most STORE_TRIPLES triples (~420 bytes each in Oxigraph),
     and the worker queries and drops one store after the other while pass 2 runs.
 
-    Stores load in chunks of bytes or whole files, which Oxigraph parses without the GIL (a Python file
-    object would take the GIL for every 2 KB it reads). Blank node labels are scoped to one load, so the
-    lines with a blank node are set apart and loaded together, in one last load."""
+    Stores load chunks of a few MB of lines (from memory or a temp file), which Oxigraph parses without
+    the GIL (from a Python file object it would take the GIL for every 2 KB it reads), each in a small
+    transaction. Blank node labels are scoped to one load, so the lines with a blank node are set apart
+    and loaded together, in one last load."""
 
     def __init__(self, c: Compiled, constraints: list[_Sparql], directory: str) -> None:
         self.c, self.constraints, self.directory = c, constraints, directory
