@@ -1151,7 +1151,7 @@ class _Streaming:
         runs = self.runs
         source = lines()
         try:
-            for line in itertools.chain(source, (None,)):  # None: the end of the last subject
+            for line in itertools.chain.from_iterable(_batches(source)):  # None last: the end of the last subject
                 if line is not None:
                     count += 1
                     try:
@@ -1253,7 +1253,7 @@ class _Streaming:
         count = checksum = 0
         source = lines()
         try:
-            for line in itertools.chain(source, (None,)):  # None: the end of the last subject
+            for line in itertools.chain.from_iterable(_batches(source)):  # None last: the end of the last subject
                 if line is not None:
                     count += 1
                     try:
@@ -1380,6 +1380,19 @@ def _report(path: _Path, key: str, n: int, known: list, engine: _Streaming) -> N
         for at, check in fails or ():
             prop = path.props[at]
             out.append(_row(prop, key, prop.tests[check][0].component, _text(identity)))
+
+
+def _batches(source: Iterable[str]) -> Iterator[list]:
+    """The lines in lists, by `readlines` where the source has it (a file, or the build's pipe, whose
+    iterator would add a generator step per line), then [None]."""
+    if (readlines := getattr(source, "readlines", None)) is not None:
+        while batch := readlines(1 << 22):
+            yield batch
+    else:
+        source = iter(source)
+        while batch := list(itertools.islice(source, 10_000)):
+            yield batch
+    yield [None]
 
 
 def _row(prop: _PyProperty, key: str, component: str, value: str = "") -> Result:
