@@ -631,11 +631,18 @@ class _Path:
 
     def value(self, rest: str, parse: Callable[[str], tuple]) -> tuple[object, tuple | None]:
         """The identity of a value written `rest` (what follows the predicate) and the tests it fails."""
+        if self.by_form is not None and rest[0] in "<_" and rest[-3:] == " .\n" and " " not in rest[:-3] \
+                and "\\" not in rest and (state := self.engine.classes.get(rest)) is not None and state >= 0:
+            # a subject (a node as written is its key): tested once per class set, so no cache needed
+            form = (state & _NUMBER) * 2 + (rest[0] == "_")
+            if (fails := self.by_form.get(form, False)) is False:
+                fails = self.by_form[form] = self.fails(_key_term(rest))
+            return rest, fails
         if (found := self.cache.get(rest)) is not None:
             return found
         if self.by_form is not None and rest[0] in "<_" and rest[-3:] == " .\n" and " " not in rest[:-3] \
                 and "\\" not in rest:
-            found = (rest, self.node_fails(rest))  # a node as written is its key
+            found = (rest, self.node_fails(rest))
         else:
             term = parse(rest)
             found = (_identity(term), self.fails(term))
@@ -695,7 +702,7 @@ class _Core:
         its other paths (with what `_Streaming._focus` needs at hand), and the predicates these read."""
         if (plan := self._plans.get(classes, False)) is False:
             paths = [path for target, paths in self.groups if target in classes for path in paths]
-            direct = tuple((path, path.predicate, path.cache, path.quiet_one) for path in paths if not path.inverse)
+            direct = tuple((path, path.predicate, path.quiet_one) for path in paths if not path.inverse)
             plan = self._plans[classes] = (
                 tuple(path for path in paths if path.inverse), direct,
                 frozenset(path.predicate for path in paths if not path.inverse)) if paths else None
@@ -1195,6 +1202,8 @@ class _Streaming:
                     if classes.setdefault(key, -1) >= 0:
                         raise NotGrouped(f"the triples of {s[:200]} are not together (sort the lines first)",
                                          line=count)
+                if not flags:
+                    continue
                 if flags & 1:
                     if (kind := types.get(rest)) is None:
                         if len(types) >= _CACHE:
@@ -1322,20 +1331,19 @@ class _Streaming:
     def _focus(self, key: str, values: dict, plan: tuple) -> None:
         """The core results for one focus node from its own lines (inverse paths wait for the end)."""
         parse = self._parse_value
-        for path, predicate, cache, quiet in plan[1]:
+        for path, predicate, quiet in plan[1]:
             # the focus node's distinct values on the path, each with the tests it fails
             if (rests := values.get(predicate)) is None:
                 if path.low or path.required:
                     _report(path, key, 0, (), self)
                 continue
             if rests.__class__ is str:
-                if (found := cache.get(rests)) is None:
-                    found = path.value(rests, parse)
+                found = path.value(rests, parse)
                 if found[1] is None and quiet:
                     continue  # the usual case: one value, nothing to report
                 known = [found]
             else:
-                known = [cache.get(rest) or path.value(rest, parse) for rest in rests]
+                known = [path.value(rest, parse) for rest in rests]
                 identities = {f[0] for f in known}
                 if len(identities) < len(known):  # one value written twice (or two ways)
                     known = list({f[0]: f for f in known}.values())
