@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -85,6 +86,17 @@ def test_same_results_with_planted_violations(seed, shapes):
     assert {"MinCountConstraintComponent", "MaxCountConstraintComponent", "NodeKindConstraintComponent",
             "DatatypeConstraintComponent", "PatternConstraintComponent", "ClassConstraintComponent",
             "MinInclusiveConstraintComponent", "SPARQLConstraintComponent"} <= components
+
+
+SHAPE_FIXTURES = sorted(Path(__file__).parent.joinpath("data", "shapes").glob("*/*.ttl"))
+
+
+@pytest.mark.parametrize("path", SHAPE_FIXTURES, ids=lambda p: f"{p.parent.name}-{p.stem}")
+def test_same_results_on_the_shape_fixtures(path, shapes):
+    graph = rdflib.Graph().parse(path, format="turtle")
+    lines = sorted(set(graph.serialize(format="nt").splitlines()) - {""})
+    slow, fast, streamed_results = engines(lines, shapes)
+    assert streamed_results == fast == slow
 
 
 def test_lines_with_or_without_newlines(seed, shapes):

@@ -21,6 +21,7 @@ falls back (to pySHACL, or to a full store), so the answer never depends on the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import itertools
 import logging
@@ -690,22 +691,34 @@ class _Core:
                     self.inverse_values.add(prop.path.removeprefix("^"))
             self.groups.append((target, [_Path(path.removeprefix("^"), path.startswith("^"), shapes, engine)
                                          for path, shapes in paths.items()]))
+        # rdf:type paths with only sh:hasValue of IRIs are checked from the class set, which pass 1 keeps:
+        # pass 2 then need not read rdf:type lines for them
+        self.by_classes = {id(path) for _, paths in self.groups for path in paths
+                           if path.predicate == _TYPE and not path.inverse and all(
+                               p.low is None and p.high is None and not p.tests and p.has_value is not None
+                               and p.has_value[0] == _IRI_KIND for p in path.props)}
         self.classes_needed = {t for t, _ in self.groups} | {
             check.arg for _, paths in self.groups for path in paths for p in path.props for check, _ in p.tests
-            if check.component == "ClassConstraintComponent"}
+            if check.component == "ClassConstraintComponent"} | {
+            p.has_value[1] for _, paths in self.groups for path in paths if id(path) in self.by_classes
+            for p in path.props}
         self.inverse_predicates = {path.predicate for _, paths in self.groups for path in paths if path.inverse}
-        self.predicates = {path.predicate for _, paths in self.groups for path in paths if not path.inverse}
+        self.predicates = {path.predicate for _, paths in self.groups for path in paths
+                           if not path.inverse and id(path) not in self.by_classes}
         self._plans: dict[tuple, tuple | None] = {}
 
     def plan(self, classes: tuple) -> tuple | None:
         """What a subject with these classes is checked for, if it is a focus node: its inverse paths,
-        its other paths (with what `_Streaming._focus` needs at hand), and the predicates these read."""
+        its other paths (with what `_Streaming._focus` needs at hand), the predicates these read, and the
+        sh:hasValue rdf:type shapes its classes fail."""
         if (plan := self._plans.get(classes, False)) is False:
             paths = [path for target, paths in self.groups if target in classes for path in paths]
-            direct = tuple((path, path.predicate, path.quiet_one) for path in paths if not path.inverse)
+            read = [path for path in paths if not path.inverse and id(path) not in self.by_classes]
+            missing = tuple(prop for path in paths if id(path) in self.by_classes for prop in path.props
+                            if prop.has_value[1] not in classes)
             plan = self._plans[classes] = (
-                tuple(path for path in paths if path.inverse), direct,
-                frozenset(path.predicate for path in paths if not path.inverse)) if paths else None
+                tuple(path for path in paths if path.inverse), tuple((p, p.predicate, p.quiet_one) for p in read),
+                frozenset(path.predicate for path in read), missing) if paths else None
         return plan
 
 
@@ -736,15 +749,9 @@ class _Reads:
 
     @classmethod
     def of(cls, query: str, focus_classes: Iterable[str]) -> _Reads:
-        from rdflib.plugins.sparql import prepareQuery
-
-        try:
-            parsed = prepareQuery(query)
-        except Exception as error:  # rdflib raises several unrelated types for what it cannot parse
-            raise Unsupported(f"rdflib cannot parse a SPARQL constraint: {error}") from error
         reads = cls(keys={f"{_TYPE} <{c}>" for c in focus_classes})
         try:
-            for block in _blocks(parsed.algebra):
+            for block in _blocks(_algebra(query)):
                 reads._add(block)
         except _Everything:
             reads.everything = True
@@ -771,6 +778,17 @@ class _Reads:
                 self.keys |= keys
             else:
                 self.stars.append(frozenset(keys))
+
+
+@functools.lru_cache(maxsize=64)
+def _algebra(query: str):
+    """rdflib's algebra of a query (remembered: parsing takes rdflib about 0.1 s a query)."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        return prepareQuery(query).algebra
+    except Exception as error:  # rdflib raises several unrelated types for what it cannot parse
+        raise Unsupported(f"rdflib cannot parse a SPARQL constraint: {error}") from error
 
 
 def _blocks(node) -> Iterator[list[tuple]]:
@@ -1330,6 +1348,8 @@ class _Streaming:
 
     def _focus(self, key: str, values: dict, plan: tuple) -> None:
         """The core results for one focus node from its own lines (inverse paths wait for the end)."""
+        for prop in plan[3]:
+            self.results.append(_row(prop, key, "HasValueConstraintComponent"))
         parse = self._parse_value
         for path, predicate, quiet in plan[1]:
             # the focus node's distinct values on the path, each with the tests it fails
