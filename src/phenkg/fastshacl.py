@@ -632,7 +632,7 @@ class _Path:
 
     def value(self, rest: str, parse: Callable[[str], tuple]) -> tuple[object, tuple | None]:
         """The identity of a value written `rest` (what follows the predicate) and the tests it fails."""
-        if self.by_form is not None and rest[0] in "<_" and rest[-3:] == " .\n" and " " not in rest[:-3] \
+        if self.by_form is not None and rest[0] in "<_" and rest.endswith(" .\n") and rest.count(" ") == 1 \
                 and "\\" not in rest and (state := self.engine.classes.get(rest)) is not None and state >= 0:
             # a subject (a node as written is its key): tested once per class set, so no cache needed
             form = (state & _NUMBER) * 2 + (rest[0] == "_")
@@ -641,7 +641,7 @@ class _Path:
             return rest, fails
         if (found := self.cache.get(rest)) is not None:
             return found
-        if self.by_form is not None and rest[0] in "<_" and rest[-3:] == " .\n" and " " not in rest[:-3] \
+        if self.by_form is not None and rest[0] in "<_" and rest.endswith(" .\n") and rest.count(" ") == 1 \
                 and "\\" not in rest:
             found = (rest, self.node_fails(rest))
         else:
@@ -1378,7 +1378,7 @@ class _Streaming:
 
     def _parse_value(self, rest: str) -> tuple:
         """The term of a value (cached per path by the caller, not here)."""
-        if rest[-4:] == '" .\n' and rest[0] == '"' and rest.count('"') == 2 and "\\" not in rest \
+        if rest[0] == '"' and rest.endswith('" .\n') and rest.count('"') == 2 and "\\" not in rest \
                 and "\r" not in rest:
             return (_LITERAL_KIND, rest[1:-4], "", _STRING)  # a plain string, the commonest literal
         written = rest[:-3] if rest[-3:] == " .\n" else rest[:-2] if rest[-2:] == " ." else ""
