@@ -100,21 +100,6 @@ def ntriples_chunks(batched: Iterable[list[str]]) -> Iterator[bytes]:
         yield ("\n".join(lines) + "\n").encode()
 
 
-class ChunkReader:
-    """A binary file-like view of an iterator of byte chunks, for pyoxigraph's parser."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self.chunks, self.pending, self.offset = iter(chunks), b"", 0
-
-    def read(self, size: int = -1) -> bytes:
-        if self.offset >= len(self.pending):
-            self.pending, self.offset = next(self.chunks, b""), 0
-        end = len(self.pending) if size < 0 else self.offset + size
-        out = self.pending[self.offset:end]
-        self.offset += len(out)
-        return out
-
-
 class QuadsFromTriples:
     """A writable stream that turns N-Triples into N-Quads in the named graph, line by line
     (a raw newline ends every N-Triples line and nothing else, so ' .\\n' only ever closes a triple)."""
@@ -184,7 +169,7 @@ def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], ba
     elif fmt.rdf_format is None:
         jsonld.write_graph((line for chunk in chunks for line in chunk.decode().split("\n")[:-1]), out)
     else:
-        triples = ox.parse(ChunkReader(chunks), ox.RdfFormat.N_TRIPLES)
+        triples = ox.parse(graph.ChunkReader(iter(chunks)), ox.RdfFormat.N_TRIPLES)
         ox.serialize(triples, out, fmt.rdf_format, prefixes=PREFIXES)
 
 

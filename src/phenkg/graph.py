@@ -279,7 +279,7 @@ def ntriples(lines: Iterable[str], chunk: int = 20000) -> Iterator[bytes]:
         yield ("\n".join(buffer) + "\n").encode()
 
 
-class _ChunkReader:
+class ChunkReader:
     """A file-like view of an iterator of byte chunks (what pyoxigraph's loaders read)."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
@@ -302,7 +302,7 @@ def build_store(catalog: Catalog, base: str, progress: Callable[[int], None] | N
     import pyoxigraph
 
     store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
-    reader = _ChunkReader(ntriples(triples(catalog, base, progress)))
+    reader = ChunkReader(ntriples(triples(catalog, base, progress)))
     store.bulk_load(reader, format=pyoxigraph.RdfFormat.N_TRIPLES)
     return store
 
