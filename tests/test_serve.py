@@ -38,7 +38,7 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def capped(tmp_path_factory):
-    with app_over_seed(tmp_path_factory.mktemp("capped"), max_rows=5, workers=1) as served:
+    with app_over_seed(tmp_path_factory.mktemp("capped"), max_rows=5) as served:
         yield served
 
 

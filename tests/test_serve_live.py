@@ -184,3 +184,26 @@ def test_updates_are_refused(url):
     status, _, body = http(query_url(url, "ASK { <http://a/> <http://b/> <http://c/> }"),
                            headers={"Accept": "application/json"})
     assert json.loads(body)["boolean"] is False
+
+
+@pytest.mark.slow
+def test_a_single_worker_answers_beside_a_runaway_and_is_replaced_after_it():
+    # one worker: the quick query is answered by another thread of the same process while the runaway
+    # evaluates; the runaway's 503 retires that process, so the last query proves a fresh one took over
+    with live_server("--timeout", "1", "--workers", "1") as base_url:
+        outcome = {}
+
+        def slow():
+            outcome["status"], _, outcome["body"] = http(query_url(base_url, RUNAWAY[0]),
+                                                         headers={"Accept": "application/json"})
+
+        thread = threading.Thread(target=slow)
+        thread.start()
+        time.sleep(0.3)
+        status, _, _ = http(query_url(base_url, PAPERS), headers={"Accept": "application/json"})
+        assert status == 200
+        thread.join(30)
+        assert outcome["status"] == 503, outcome
+        status, _, body = http(query_url(base_url, PAPERS), headers={"Accept": "application/json"}, timeout=30)
+        assert status == 200
+        assert len(json.loads(body)["results"]["bindings"]) == 5

@@ -9,24 +9,20 @@ import sys
 import time
 from pathlib import Path
 
-from phenkg.serve import Settings, build_disk_store, create_app
-from phenkg.serve.worker import QueryPool
+from phenkg.serve import Executor, Settings, build_disk_store, create_app
 
 from .conftest import BASE, DATA, ROOT
 
 
 @contextlib.contextmanager
-def app_over_seed(tmp: Path, *, max_rows: int = 10000, timeout: float = 10.0, workers: int = 2):
+def app_over_seed(tmp: Path, *, max_rows: int = 10000):
+    """The app over the seed's on-disk store, answering in-process (as a worker does)."""
     import pyoxigraph
 
     path = tmp / "store"
     build_disk_store(path, DATA, BASE)
-    pool = QueryPool(str(path), size=workers, timeout=timeout)
-    try:
-        store = pyoxigraph.Store.read_only(str(path))
-        yield create_app(pool, Settings(base=BASE, max_rows=max_rows), store)
-    finally:
-        pool.close()
+    store = pyoxigraph.Store.read_only(str(path))
+    yield create_app(Executor(store), Settings(base=BASE, max_rows=max_rows), store)
 
 
 @contextlib.contextmanager

@@ -20,8 +20,7 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
-from phenkg.serve import QuietHandler, Settings, ThreadingWSGIServer, create_app
-from phenkg.serve.worker import QueryPool
+from phenkg.serve import Executor, Settings, create_app, make_server
 
 from .conftest import ROOT
 
@@ -75,20 +74,17 @@ def endpoint(tmp_path_factory):
                        to_graph=pyoxigraph.NamedNode(name))
     store.flush()
     del store
-    pool = QueryPool(str(path), size=1, timeout=10)
     reader = pyoxigraph.Store.read_only(str(path))
     graphs = frozenset(g.value for g in reader.named_graphs())
-    app = create_app(pool, Settings(graphs=graphs), reader)
-    server = ThreadingWSGIServer(("127.0.0.1", 0), QuietHandler)
-    server.set_app(app)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    server = make_server("127.0.0.1", 0, create_app(Executor(reader), Settings(graphs=graphs), reader))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield graph, server.server_port
+        yield graph, server.port
     finally:
         server.shutdown()
-        server.server_close()
-        pool.close()
+        thread.join(5)
+        server.listener.close()
 
 
 def perform(graph: Graph, request, port: int) -> tuple[int, str, bytes]:

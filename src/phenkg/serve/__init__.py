@@ -1,8 +1,9 @@
 """`phenkg serve`: the SPARQL endpoint, the query page and a page for every entity.
 
-    create_app(executor, settings, store) -> a WSGI app      (app.py)
-    QueryPool(store_path, size, timeout)  -> the executor    (worker.py)
-    run(args) -> exit code                                   (the CLI's entry point, below)
+    create_app(Executor(store), settings, store) -> a WSGI app             (app.py, worker.py)
+    HttpServer(listener, app, timeout=...)      -> HTTP/1.1 with a deadline  (server.py)
+    Workers(listener, spec, size)               -> processes that serve it   (worker.py)
+    run(args) -> exit code                                     (the CLI's entry point, below)
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ import io
 import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from phenkg.errors import PhenkgError
 from phenkg.serve.app import App, Settings, create_app
-from phenkg.serve.server import QuietHandler, ThreadingWSGIServer, make_server
+from phenkg.serve.http import error_body
+from phenkg.serve.server import HttpServer, listen, make_server
+from phenkg.serve.worker import Executor, Workers, WorkerSpec
 
-__all__ = ["App", "QuietHandler", "Settings", "ThreadingWSGIServer", "build_disk_store", "call", "create_app",
-           "run"]
+__all__ = ["App", "Executor", "HttpServer", "Settings", "build_disk_store", "call", "create_app", "listen",
+           "make_server", "run"]
 
 
 def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None = None) -> int:
@@ -66,45 +70,59 @@ def call(app, target: str, accept: str = "*/*", *, method: str = "GET", body: by
 
 
 def run(args) -> int:
-    """Build the store, start the query workers, then answer --get once or serve until stopped."""
+    """Build the store, then answer --get once, or start the workers and serve until stopped."""
     import pyoxigraph
-
-    from phenkg.serve.worker import QueryPool
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
         path = Path(tmp) / "store"
         triples = build_disk_store(path, args.data, args.base, getattr(args, "dist", None))
-        pool = QueryPool(str(path), size=1 if args.get else max(1, getattr(args, "workers", 2)), timeout=args.timeout)
-        try:
-            store = pyoxigraph.Store.read_only(str(path))
-            graphs = frozenset(g.value for g in store.named_graphs())
-            settings = Settings(base=args.base, max_rows=args.max_rows, graphs=graphs, dist=getattr(args, "dist", None))
-            app = create_app(pool, settings, store)
-            if args.get:
-                status, _, body = call(app, args.get, args.accept)
-                sys.stdout.buffer.write(body)
-                sys.stdout.flush()
-                return 0 if 200 <= status < 300 else 1
-            return _serve(app, args.host, args.port, triples, started)
-        finally:
-            pool.close()
+        store = pyoxigraph.Store.read_only(str(path))
+        graphs = frozenset(g.value for g in store.named_graphs())
+        settings = Settings(base=args.base, max_rows=args.max_rows, graphs=graphs, dist=getattr(args, "dist", None))
+        if args.get:
+            return _get_once(create_app(Executor(store), settings, store), args.get, args.accept, args.timeout)
+        del store
+        spec = WorkerSpec(str(path), settings, args.timeout)
+        return _serve(spec, args.host, args.port, size=max(1, getattr(args, "workers", 2)), triples=triples,
+                      started=started)
 
 
-def _serve(app, host: str, port: int, triples: int, started: float) -> int:
+def _get_once(app, target: str, accept: str, timeout: float) -> int:
+    """Answer one request on stdout; a query past the timeout is abandoned (its thread dies with us)."""
+    answer: dict = {}
+    worker = threading.Thread(target=lambda: answer.setdefault("result", call(app, target, accept)), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        sys.stdout.buffer.write(error_body(503, f"the query did not finish within the {timeout:g} s timeout; "
+                                                "narrow it or add a LIMIT"))
+        sys.stdout.flush()
+        return 1
+    status, _, body = answer["result"]
+    sys.stdout.buffer.write(body)
+    sys.stdout.flush()
+    return 0 if 200 <= status < 300 else 1
+
+
+def _serve(spec: WorkerSpec, host: str, port: int, *, size: int, triples: int, started: float) -> int:
     try:
-        server = make_server(host, port, app)
+        listener = listen(host, port)
     except OSError as exc:
         raise PhenkgError(f"cannot listen on {host}:{port}: {exc.strerror}",
                           hint="pass another --port (0 picks a free one), or stop what is using it") from exc
+    workers = Workers(listener, spec, size)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    shown = f"[{host}]" if ":" in host else host
-    print(f"phenkg: serving {triples:,} triples at http://{shown}:{server.server_port}/ "
-          f"(SPARQL endpoint /sparql; ready in {time.monotonic() - started:.1f} s; Ctrl-C stops)", flush=True)
     try:
-        server.serve_forever(poll_interval=0.2)
+        workers.start()
+        shown = f"[{host}]" if ":" in host else host
+        print(f"phenkg: serving {triples:,} triples at http://{shown}:{listener.getsockname()[1]}/ "
+              f"(SPARQL endpoint /sparql; {size} worker{'s' * (size > 1)}; ready in "
+              f"{time.monotonic() - started:.1f} s; Ctrl-C stops)", flush=True)
+        workers.supervise()
     except KeyboardInterrupt:
         print("phenkg: stopped", file=sys.stderr)
     finally:
-        server.server_close()
+        workers.close()
+        listener.close()
     return 0

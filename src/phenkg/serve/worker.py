@@ -1,20 +1,26 @@
-"""Query execution that can really be stopped: a small pool of worker processes.
+"""Query execution, and the worker processes that answer HTTP requests.
 
-Neither pyoxigraph nor rdflib can cancel a running query, so each query runs in a worker process
-that opens the on-disk store read-only. A query past the timeout gets its worker killed and
-replaced; other requests keep being answered by the other workers meanwhile.
+Neither pyoxigraph nor rdflib can cancel a running query. `phenkg serve` therefore runs a few worker
+processes that accept connections on one shared listening socket and answer requests themselves
+(pyoxigraph evaluates with the GIL released, so a worker's other connections carry on meanwhile).
+When a request passes the timeout, its worker answers 503, stops accepting, finishes the other
+requests it holds and exits; the supervisor starts a fresh worker, and the others answer meanwhile.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import queue
-import threading
+import os
+import signal
+import sys
 import time
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 
 from phenkg.errors import PhenkgError
 from phenkg.serve.http import HttpError
+
+RESTART_PAUSE = 1.0          # seconds between attempts to replace a worker that failed to start
 
 
 @dataclass
@@ -35,7 +41,7 @@ class Outcome:
 
 
 def execute(store, job: Job) -> Outcome:
-    """Run one job on a store (in a worker; also usable directly in tests)."""
+    """Run one job on a store and write its results."""
     from pyoxigraph import NamedNode
 
     from phenkg.serve.results import write_boolean, write_graph, write_select
@@ -54,112 +60,124 @@ def execute(store, job: Job) -> Outcome:
     return Outcome(*write_graph(result, job.fmt, job.max_rows))
 
 
-def worker_main(conn, store_path: str) -> None:
-    """The loop of one worker process: receive a Job, send back an Outcome or (status, message)."""
+class Executor:
+    """Runs jobs on a store in the calling thread; a failing query becomes an HttpError."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def run(self, job: Job) -> Outcome:
+        try:
+            return execute(self.store, job)
+        except SyntaxError as exc:
+            raise HttpError(400, f"malformed query: {exc}") from None
+        except HttpError:
+            raise
+        except Exception as exc:
+            raise HttpError(500, f"the query failed: {type(exc).__name__}: {exc}") from None
+
+
+@dataclass
+class WorkerSpec:
+    """What a worker needs to answer requests (sent to the spawned process)."""
+    store_path: str
+    settings: object               # phenkg.serve.app.Settings
+    timeout: float
+
+
+def worker_main(listener, spec: WorkerSpec, ready) -> None:
+    """One worker process: open the store read-only and answer connections until retired."""
     import pyoxigraph
 
-    store = pyoxigraph.Store.read_only(store_path)
-    conn.send("ready")
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
-        try:
-            conn.send(execute(store, job))
-        except SyntaxError as exc:
-            conn.send((400, f"malformed query: {exc}"))
-        except Exception as exc:
-            conn.send((500, f"the query failed: {type(exc).__name__}: {exc}"))
+    from phenkg.serve.app import create_app
+    from phenkg.serve.server import HttpServer
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C reaches the supervisor, which stops us
+    store = pyoxigraph.Store.read_only(spec.store_path)
+    server = HttpServer(listener, create_app(Executor(store), spec.settings, store), timeout=spec.timeout,
+                        on_retired=_retired)
+    ready.send(os.getpid())
+    ready.close()
+    server.serve_forever()
 
 
-class _Worker:
-    def __init__(self, context, store_path: str) -> None:
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=worker_main, args=(child, store_path), daemon=True)
-        self.process.start()
-        child.close()
+def _retired() -> None:
+    print("phenkg: a request passed the timeout and was answered 503; its worker hands over to a fresh one",
+          file=sys.stderr, flush=True)
+    os._exit(0)
 
-    def wait_ready(self, timeout: float) -> bool:
+
+class Workers:
+    """`size` worker processes on one listening socket; one that exits is replaced."""
+
+    def __init__(self, listener, spec: WorkerSpec, size: int) -> None:
+        self.listener, self.spec, self.size = listener, spec, size
+        self.context = multiprocessing.get_context("spawn")
+        self.running: dict = {}          # process -> the pipe it says "ready" on
+        self.started: set = set()        # processes that said "ready"
+        self.closed = False
+
+    def start(self, timeout: float = 120) -> None:
+        """Start every worker and wait until each has opened the store."""
+        for _ in range(self.size):
+            self._spawn()
+        deadline = time.monotonic() + timeout
+        for process, ready in list(self.running.items()):
+            if ready.poll(max(deadline - time.monotonic(), 0)) and self._ready(ready):
+                self.started.add(process)
+            else:
+                self.close()
+                raise PhenkgError(f"query worker {process.pid} did not start (exit code {process.exitcode})",
+                                  path=self.spec.store_path,
+                                  hint="see the messages above; run from a script with an "
+                                       "`if __name__ == '__main__':` guard (workers are spawned processes)")
+
+    @staticmethod
+    def _ready(pipe) -> bool:
         try:
-            return self.conn.poll(timeout) and self.conn.recv() == "ready"
+            return bool(pipe.recv())
         except (EOFError, OSError):
             return False
 
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.join(5)
-        self.conn.close()
+    def _spawn(self) -> None:
+        ready, child = self.context.Pipe(duplex=False)
+        process = self.context.Process(target=worker_main, args=(self.listener, self.spec, child),
+                                       name="phenkg-worker", daemon=True)
+        process.start()
+        child.close()
+        self.running[process] = ready
 
+    def supervise(self) -> None:
+        """Replace workers as they exit, until interrupted (KeyboardInterrupt) or closed."""
+        while not self.closed:
+            starting = {ready: p for p, ready in self.running.items() if p not in self.started}
+            signalled = wait([p.sentinel for p in self.running] + list(starting), timeout=1.0)
+            for pipe in signalled:
+                if pipe in starting and self._ready(pipe):
+                    self.started.add(starting[pipe])
+            for process in [p for p in self.running if p.sentinel in signalled]:
+                self.running.pop(process).close()
+                process.join()
+                if process not in self.started:
+                    print(f"phenkg: a query worker failed to start (exit code {process.exitcode}); "
+                          "trying again", file=sys.stderr, flush=True)
+                    time.sleep(RESTART_PAUSE)
+                self.started.discard(process)
+                if not self.closed:
+                    self._spawn()
 
-class QueryPool:
-    """`size` worker processes; `run(job)` answers within `timeout` seconds or kills the worker."""
-
-    def __init__(self, store_path: str, size: int = 2, timeout: float = 10.0) -> None:
-        self.store_path, self.size, self.timeout = store_path, size, timeout
-        self.context = multiprocessing.get_context("spawn")
-        self.idle: queue.Queue[_Worker] = queue.Queue()
-        self.workers: set[_Worker] = set()
-        self.lock = threading.Lock()
-        self.closed = False
-        starting = [self._spawn() for _ in range(size)]
-        for worker in starting:
-            self._admit(worker)
-        if self.idle.empty():
-            raise PhenkgError("no query worker could open the store", path=store_path,
-                              hint="run from a script with an `if __name__ == '__main__':` guard "
-                                   "(workers are spawned processes)")
-
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self.context, self.store_path)
-        with self.lock:
-            self.workers.add(worker)
-        return worker
-
-    def _admit(self, worker: _Worker) -> None:
-        if worker.wait_ready(60) and not self.closed:
-            self.idle.put(worker)
-        else:
-            self._discard(worker)
-
-    def _discard(self, worker: _Worker) -> None:
-        with self.lock:
-            self.workers.discard(worker)
-        worker.kill()
-
-    def _replace(self, worker: _Worker) -> None:
-        self._discard(worker)
-        if not self.closed:
-            threading.Thread(target=lambda: self._admit(self._spawn()), daemon=True).start()
-
-    def run(self, job: Job) -> Outcome:
-        started = time.monotonic()
-        try:
-            worker = self.idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise HttpError(503, f"all {self.size} query workers stayed busy for {self.timeout:g} s; "
-                            "try again later", headers=[("Retry-After", "5")]) from None
-        remaining = max(self.timeout - (time.monotonic() - started), 0.1)
-        try:
-            worker.conn.send(job)
-            finished = worker.conn.poll(remaining)
-            answer = worker.conn.recv() if finished else None
-        except (EOFError, OSError):
-            self._replace(worker)
-            raise HttpError(500, "the query worker died while running this query") from None
-        if not finished:
-            self._replace(worker)
-            raise HttpError(503, f"the query did not finish within the {self.timeout:g} s timeout and "
-                            "was stopped; narrow it or add a LIMIT", headers=[("Retry-After", "1")])
-        self.idle.put(worker)
-        if isinstance(answer, tuple):
-            raise HttpError(*answer)
-        return answer
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.running]
 
     def close(self) -> None:
         self.closed = True
-        with self.lock:
-            workers = list(self.workers)
-            self.workers.clear()
-        for worker in workers:
-            worker.kill()
+        for process in self.running:
+            process.terminate()
+        for process, ready in self.running.items():
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            ready.close()
+        self.running.clear()
+        self.started.clear()
