@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -69,6 +70,16 @@ class Request:
         return self.environ["wsgi.input"].read(length) if length else b""
 
 
+@lru_cache(maxsize=1024)
+def _parsed_query_string(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((k, tuple(v)) for k, v in parse_qs(text, keep_blank_values=True).items())
+
+
+def query_params(text: str) -> dict[str, list[str]]:
+    """The parameters of a query string (a fresh dict: callers may add to it)."""
+    return {key: list(values) for key, values in _parsed_query_string(text)}
+
+
 def _decode(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8")
@@ -100,8 +111,7 @@ class App:
 
     def route(self, method: str, environ: dict) -> Response:
         path = environ.get("PATH_INFO") or "/"
-        request = Request(method, path, parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
-                          environ)
+        request = Request(method, path, query_params(environ.get("QUERY_STRING", "")), environ)
         if method == "OPTIONS":
             return Response(204, b"", "text/plain", [
                 ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),

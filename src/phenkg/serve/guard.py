@@ -9,7 +9,8 @@ they apply to the whole query text), so they cannot hide a keyword either.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 from phenkg.serve.http import HttpError
 
@@ -29,13 +30,13 @@ UPDATE_WORDS = {"insert", "delete", "load", "clear", "drop", "create", "add", "m
 QUERY_FORMS = {"select", "construct", "ask", "describe"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Checked:
     """What the server needs to know about an accepted query."""
 
     form: str                                    # select | construct | ask | describe
-    default_graphs: list[str] = field(default_factory=list)   # FROM
-    named_graphs: list[str] = field(default_factory=list)     # FROM NAMED
+    default_graphs: tuple[str, ...] = ()         # FROM
+    named_graphs: tuple[str, ...] = ()           # FROM NAMED
 
 
 def tokens(query: str) -> list[tuple[str, str]]:
@@ -52,6 +53,7 @@ def decode_escapes(query: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)), query)
 
 
+@lru_cache(maxsize=1024)   # a pure function of the text; endpoints see the same queries again and again
 def check_query(query: str) -> Checked:
     """Refuse updates and SERVICE; return the query form and its FROM / FROM NAMED graphs."""
     toks = tokens(decode_escapes(query))
@@ -65,7 +67,7 @@ def check_query(query: str) -> Checked:
     form = next((w for _, w in words if w in QUERY_FORMS), None)
     if form is None:
         raise HttpError(400, "not a SPARQL query: expected SELECT, CONSTRUCT, ASK or DESCRIBE")
-    checked = Checked(form)
+    graphs: dict[bool, list[str]] = {False: [], True: []}
     for i, word in words:
         if word != "from":
             continue
@@ -73,8 +75,8 @@ def check_query(query: str) -> Checked:
         j = i + 2 if named else i + 1
         if j >= len(toks) or toks[j][0] not in ("iri", "word"):
             raise HttpError(400, "FROM must be followed by a graph IRI")
-        (checked.named_graphs if named else checked.default_graphs).append(toks[j][1])
-    return checked
+        graphs[named].append(toks[j][1])
+    return Checked(form, tuple(graphs[False]), tuple(graphs[True]))
 
 
 def check_graphs(requested: list[str], available: frozenset[str], where: str) -> None:

@@ -9,6 +9,7 @@ then by how specific the matching range is, then by its order in the header, the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from phenkg.serve.http import HttpError
 
@@ -67,6 +68,7 @@ def _match(media_range: str, media_type: str) -> int:
     return 2 if sub == "*" and media_type.split("/", maxsplit=1)[0] == kind else 0
 
 
+@lru_cache(maxsize=1024)   # pure; clients send the same few Accept headers
 def negotiate(offers: tuple[Format, ...], accept: str | None, fmt: str | None = None) -> Format:
     if fmt:
         wanted = fmt.strip().lower()

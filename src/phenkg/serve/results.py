@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from itertools import islice
+from json.encoder import encode_basestring as _string  # json.dumps' own escaping (C when available)
 from xml.sax.saxutils import escape, quoteattr
 
 from phenkg.vocab import PREFIXES
@@ -38,6 +39,30 @@ def json_term(term) -> dict:
     return {"type": "triple", "value": {"subject": json_term(term.subject),
                                         "predicate": json_term(term.predicate),
                                         "object": json_term(term.object)}}
+
+
+def json_text(term) -> str:
+    """json_term(term) as compact JSON text, written directly (the hot path of every SELECT)."""
+    kind = _kind(term)
+    if kind == "NamedNode":
+        return '{"type":"uri","value":' + _string(term.value) + "}"
+    if kind == "Literal":
+        value = _string(term.value)
+        if term.language:
+            return '{"type":"literal","value":' + value + ',"xml:lang":' + _string(term.language) + "}"
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return '{"type":"literal","value":' + value + "}"
+        return '{"type":"literal","value":' + value + ',"datatype":' + _string(datatype) + "}"
+    return json.dumps(json_term(term), ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_select(names: list[str], rows: list) -> bytes:
+    keys = [_string(n) + ":" for n in names]
+    bindings = ",".join("{" + ",".join(key + json_text(value) for key, value in zip(keys, row, strict=True)
+                                       if value is not None) + "}" for row in rows)
+    head = ",".join(_string(n) for n in names)
+    return ('{"head":{"vars":[' + head + ']},"results":{"bindings":[' + bindings + "]}}").encode()
 
 
 def xml_term(term) -> str:
@@ -74,9 +99,7 @@ def write_select(solutions, fmt: str, max_rows: int) -> tuple[bytes, bool]:
     truncated = len(rows) > max_rows
     rows = rows[:max_rows]
     if fmt == "json":
-        bindings = [{n: json_term(row[n]) for n in names if row[n] is not None} for row in rows]
-        return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}},
-                          ensure_ascii=False).encode(), truncated
+        return _json_select(names, rows), truncated
     if fmt == "xml":
         out = [f'<?xml version="1.0"?>\n<sparql xmlns="{SRX}">\n<head>']
         out += [f"<variable name={quoteattr(n)}/>" for n in names]
