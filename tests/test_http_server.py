@@ -121,8 +121,8 @@ def test_bad_requests_get_the_json_error_shape_and_a_close(request_bytes, status
 
 def test_a_body_left_unread_closes_the_connection():
     with running() as server:   # echo_app reads at most 10 bytes
-        raw = exchange(server.port, b"POST /x HTTP/1.1\r\nContent-Length: 40\r\n\r\n" + b"GET /smuggled HTTP/1.1\r\n\r\n"
-                       + b"z" * 14 + b"GET /next HTTP/1.1\r\n\r\n")
+        raw = exchange(server.port, b"POST /x HTTP/1.1\r\nContent-Length: 40\r\n\r\n"
+                       + b"GET /smuggled HTTP/1.1\r\n\r\n" + b"z" * 14 + b"GET /next HTTP/1.1\r\n\r\n")
     answers = responses(raw)
     assert len(answers) == 1
     assert answers[0][1]["connection"] == "close"
