@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 
 from phenkg.serve.results import json_term, write_select
 
-texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
-iris = st.sampled_from(["http://a/", "http://a/é", "urn:x:y%20z"])
+texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20) | st.sampled_from(
+    ['"', "\\", "\x00\x01\x08\x0c\x1f\x7f", "\t\n\r", "'", "\u2028\u2029", "é😀", "\\u0041"])
+iris = st.sampled_from(["http://a/", "http://a/é", "urn:x:y%20z", "http://a/😀?q=1&r=%22#f", "http://a/'"])
 terms = st.one_of(
     iris.map(ox.NamedNode),
     texts.map(ox.Literal),
-    st.tuples(texts, st.sampled_from(["en", "de-CH"])).map(lambda t: ox.Literal(t[0], language=t[1])),
+    st.tuples(texts, st.sampled_from(["en", "de-CH", "x-a1"])).map(lambda t: ox.Literal(t[0], language=t[1])),
     st.tuples(st.integers().map(str), st.sampled_from([ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"),
                                                       ox.NamedNode("http://x/dt\u00e9")]))
     .map(lambda t: ox.Literal(t[0], datatype=t[1])),

@@ -15,7 +15,7 @@ from functools import lru_cache
 from phenkg.serve.http import HttpError
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKEN = re.compile(r"""
+TOKEN = re.compile(r"""
     (?P<space>\s+)
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
@@ -42,7 +42,7 @@ class Checked:
 def tokens(query: str) -> list[tuple[str, str]]:
     """(kind, text) for each token that is not space or comment."""
     out = []
-    for match in _TOKEN.finditer(query):
+    for match in TOKEN.finditer(query):
         kind = match.lastgroup or "other"
         if kind not in ("space", "comment"):
             out.append((kind, match.group()))

@@ -1,8 +1,9 @@
 """Query results -> bytes in the negotiated format, cut at the row cap with the cut reported.
 
-SELECT rows are written here (JSON, XML, CSV, TSV per the W3C result formats) so the cap can stop
-reading the iterator; ASK goes through pyoxigraph; CONSTRUCT/DESCRIBE triples are capped and then
-serialized by pyoxigraph. Runs inside the query worker processes.
+A SELECT is usually capped inside the query and written by pyoxigraph (rowcap.py). The rest is
+written here: SELECT rows as CSV, or when the cap cannot be put into the query (JSON, XML, CSV, TSV
+per the W3C result formats, reading at most cap + 1 rows); ASK through pyoxigraph; CONSTRUCT and
+DESCRIBE triples capped here, then serialized by pyoxigraph.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 from itertools import islice
 from json.encoder import encode_basestring as _string  # json.dumps' own escaping (C when available)
 from xml.sax.saxutils import escape, quoteattr
+
+from pyoxigraph import Literal, NamedNode
 
 from phenkg.vocab import PREFIXES
 
@@ -42,18 +45,23 @@ def json_term(term) -> dict:
 
 
 def json_text(term) -> str:
-    """json_term(term) as compact JSON text, written directly (the hot path of every SELECT)."""
-    kind = _kind(term)
-    if kind == "NamedNode":
-        return '{"type":"uri","value":' + _string(term.value) + "}"
-    if kind == "Literal":
-        value = _string(term.value)
-        if term.language:
-            return '{"type":"literal","value":' + value + ',"xml:lang":' + _string(term.language) + "}"
-        datatype = term.datatype.value
-        if datatype == XSD_STRING:
-            return '{"type":"literal","value":' + value + "}"
-        return '{"type":"literal","value":' + value + ',"datatype":' + _string(datatype) + "}"
+    """json_term(term) as compact JSON text (the hot path of every SELECT).
+
+    pyoxigraph writes a term as N-Triples in one call, and an N-Triples string literal is already a
+    JSON string: it escapes exactly `"`, `\\` and the control characters, all in forms JSON shares
+    (\\n, \\t, \\u0001, ...). IRIs, language tags and datatypes hold nothing JSON would escape.
+    """
+    kind = type(term)
+    if kind is NamedNode:
+        return '{"type":"uri","value":"' + str(term)[1:-1] + '"}'
+    if kind is Literal:
+        text = str(term)
+        end = text.rfind('"') + 1
+        if end == len(text):
+            return '{"type":"literal","value":' + text + "}"
+        if text[end] == "@":
+            return '{"type":"literal","value":' + text[:end] + ',"xml:lang":"' + text[end + 1:] + '"}'
+        return '{"type":"literal","value":' + text[:end] + ',"datatype":"' + text[end + 3:-1] + '"}'
     return json.dumps(json_term(term), ensure_ascii=False, separators=(",", ":"))
 
 

@@ -17,8 +17,12 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
+from pyoxigraph import NamedNode, QueryResultsFormat
+
 from phenkg.errors import PhenkgError
+from phenkg.serve import rowcap
 from phenkg.serve.http import HttpError
+from phenkg.serve.results import write_boolean, write_graph, write_select
 
 RESTART_PAUSE = 1.0          # seconds between attempts to replace a worker that failed to start
 
@@ -41,17 +45,19 @@ class Outcome:
 
 
 def execute(store, job: Job) -> Outcome:
-    """Run one job on a store and write its results."""
-    from pyoxigraph import NamedNode
-
-    from phenkg.serve.results import write_boolean, write_graph, write_select
-
+    """Run one job on a store and write its results (a capped SELECT is written by pyoxigraph)."""
     options: dict = {"base_iri": job.base_iri}
     if job.default_graphs:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
         options.setdefault("default_graph", [])
+    if job.form == "select" and job.fmt in rowcap.FORMATS:
+        text = rowcap.limited(job.query, job.max_rows + 1)
+        if text is not None:
+            solutions = store.query(text, **options)
+            body = solutions.serialize(format=getattr(QueryResultsFormat, rowcap.FORMATS[job.fmt]))
+            return Outcome(*rowcap.cut(body, job.fmt, job.max_rows))
     result = store.query(job.query, **options)
     if job.form == "ask":
         return Outcome(write_boolean(result, job.fmt))
