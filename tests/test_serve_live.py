@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -19,6 +21,7 @@ from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 
 from phenkg.vocab import sparql_prefixes
 
+from .conftest import DATA, ROOT
 from .test_serve_support import live_server
 
 TIMEOUT = 2.0
@@ -207,3 +210,16 @@ def test_a_single_worker_answers_beside_a_runaway_and_is_replaced_after_it():
         status, _, body = http(query_url(base_url, PAPERS), headers={"Accept": "application/json"}, timeout=30)
         assert status == 200
         assert len(json.loads(body)["results"]["bindings"]) == 5
+
+
+@pytest.mark.slow
+def test_get_once_gives_up_at_the_timeout():
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "phenkg.cli", "serve", "--data", str(DATA), "--timeout", "1",
+                           "--accept", "application/json", "--get", "/sparql?" + urlencode({"query": RUNAWAY[0]})],
+                          capture_output=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 1
+    error = json.loads(done.stdout)["error"]
+    assert error["status"] == 503
+    assert "timeout" in error["detail"]
+    assert time.monotonic() - started < 30

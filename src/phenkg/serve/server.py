@@ -226,6 +226,7 @@ class HttpServer:
         self.busy: set[Connection] = set()       # connections whose request is being answered
         self.lock = threading.Lock()
         self.retiring = self.retired = False
+        self.finished = threading.Event()        # set once retired
         self.watchdog = _Watchdog(self, timeout) if timeout else None
 
     @property
@@ -261,8 +262,14 @@ class HttpServer:
     def _retired(self) -> None:
         with self.lock:
             done, self.retired = self.retired, True
-        if not done and self.on_retired is not None:
-            self.on_retired()
+        if not done:
+            if self.on_retired is not None:
+                self.on_retired()
+            self.finished.set()
+
+    def wait_retired(self) -> None:
+        """Block until a retirement has finished (the other requests in flight answered)."""
+        self.finished.wait()
 
     # -- one connection -------------------------------------------------------------------------------
     def _connection(self, sock: socket.socket, client) -> None:
@@ -303,21 +310,23 @@ class HttpServer:
         body = _Body(connection, max(length, 0))
         with self.lock:
             self.busy.add(connection)
-        if self.watchdog:
-            self.watchdog.start(connection)
         try:
-            status, headers, payload = self._call_app(request.environ(self, body, length, connection.address))
-        finally:
             if self.watchdog:
-                self.watchdog.finish(connection)
-        keep = request.keep_alive and not body.left and length >= 0 and not self.stopping.is_set()
-        written = connection.answer(_response(status, headers, payload, close=not keep,
-                                              head_only=request.method == "HEAD"))
-        with self.lock:
-            self.busy.discard(connection)
-            last = self.retiring and not self.busy
-        if last:
-            self._retired()
+                self.watchdog.start(connection)
+            try:
+                status, headers, payload = self._call_app(request.environ(self, body, length, connection.address))
+            finally:
+                if self.watchdog:
+                    self.watchdog.finish(connection)
+            keep = request.keep_alive and not body.left and length >= 0 and not self.stopping.is_set()
+            written = connection.answer(_response(status, headers, payload, close=not keep,
+                                                  head_only=request.method == "HEAD"))
+        finally:
+            with self.lock:
+                self.busy.discard(connection)
+                last = self.retiring and not self.busy
+            if last:
+                self._retired()
         return keep and written
 
     def _call_app(self, environ: dict) -> tuple[str, list, bytes]:

@@ -104,7 +104,8 @@ def worker_main(listener, spec: WorkerSpec, ready) -> None:
                         on_retired=_retired)
     ready.send(os.getpid())
     ready.close()
-    server.serve_forever()
+    server.serve_forever()      # returns when a timeout retires this worker
+    server.wait_retired()       # the other requests in flight are answered first; then _retired exits
 
 
 def _retired() -> None:
