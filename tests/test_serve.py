@@ -353,6 +353,8 @@ def test_unknown_entity_is_html_404_for_browsers(app):
     ("/shapes", "text/turtle", "text/turtle"),
     ("/void", "text/turtle", "text/turtle"),
     ("/void", "application/ld+json", "application/ld+json"),
+    ("/void", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "text/html"),
+    ("/shapes", "text/html", "text/html"),
     ("/dataset", "*/*", "text/turtle"),
     ("/context.jsonld", "*/*", "application/ld+json"),
     ("/", "*/*", "text/html"),
@@ -369,6 +371,11 @@ def test_documents(app, path, accept, expected):
             assert len(graph) > 0
     if path == "/context.jsonld":
         assert "@context" in json.loads(body)
+    if expected == "text/html" and path in ("/void", "/shapes"):   # the nav's "dataset" link, in a browser
+        html = body.decode()
+        assert "?format=ttl" in html
+        assert "void:triples" in html if path == "/void" else "shacl#NodeShape" in html
+        return
     if path == "/void":
         graph = parse_rdf(body, expected)
         assert bool(graph.query(f"ASK {{ <{BASE}dataset> a <http://rdfs.org/ns/void#Dataset> ; "

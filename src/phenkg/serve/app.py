@@ -134,11 +134,11 @@ class App:
         if path == "/ontology":
             return self.documents.ontology_response(request.accept, fmt)
         if path == "/shapes":
-            return rdf_response(self.documents.shapes, request.accept, fmt)
+            return rdf_response(self.documents.shapes, request.accept, fmt, title="SHACL shapes")
         if path == "/context.jsonld":
             return Response(200, self.documents.context, "application/ld+json")
         if path in ("/void", "/dataset"):
-            return rdf_response(self.documents.void, request.accept, fmt)
+            return rdf_response(self.documents.void, request.accept, fmt, title="The dataset (VoID and DCAT)")
         raise HttpError(404, f"no page at {path}; see / for the query page and /sparql for the endpoint")
 
     def download(self, name: str) -> Response:

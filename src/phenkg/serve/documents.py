@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
-from phenkg.serve.pages import serialize
+from phenkg.serve.pages import page, serialize
 from phenkg.vocab import DCTERMS, PREFIXES, VOID
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -29,9 +30,19 @@ def parse_turtle(text: str) -> list:
 
 
 def rdf_response(triples: list, accept: str | None, fmt: str | None,
-                 offers: tuple[nego.Format, ...] = DOC_FORMATS) -> Response:
-    chosen = nego.negotiate(offers, accept, fmt)
+                 offers: tuple[nego.Format, ...] = DOC_FORMATS, title: str | None = None) -> Response:
+    """The triples in the negotiated format; with a `title`, a browser gets them as a page too."""
+    chosen = nego.negotiate((*offers, nego.HTML) if title else offers, accept, fmt)
+    if chosen is nego.HTML:
+        return Response(200, turtle_page(title or "", triples, offers), "text/html", [("Vary", "Accept")])
     return Response(200, serialize(triples, chosen.name), chosen.media_type, [("Vary", "Accept")])
+
+
+def turtle_page(title: str, triples: list, offers: tuple[nego.Format, ...]) -> bytes:
+    """An RDF document for a browser: its Turtle, with links to every format it is offered in."""
+    links = ", ".join(f'<a href="?format={f.name}">{escape(f.media_type)}</a>' for f in offers)
+    turtle = serialize(triples, "ttl").decode("utf-8")
+    return page(title, f"<h1>{escape(title)}</h1><p>Also as {links}.</p><pre>{escape(turtle)}</pre>")
 
 
 @dataclass
