@@ -118,6 +118,10 @@ def test_report_text_names_entry_line_and_hint(shapes):
     assert f"Violation: {paper}" in text
     assert "at: awesome-deep-phenomena.md:26" in text
     assert "add `title:` to its record in data/papers.yaml" in text
+    elsewhere = report.to_text(data_dir="lists/mine")          # phenkg validate --data lists/mine
+    assert "add `title:` to its record in lists/mine/papers.yaml" in elsewhere
+    assert "data/papers.yaml" not in elsewhere
+    assert report.to_text(data_dir="./data") == report.to_text()
     # the value is looked up when the focus node is the source list
     warning = check(FIXTURES / "invalid" / "venue-before-arxiv.ttl", shapes)
     assert "at: awesome-deep-phenomena.md:26" in warning.to_text({paper: "awesome-deep-phenomena.md:26"}.get)

@@ -134,7 +134,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.format == "ttl":
         sys.stdout.write(report.to_turtle())
     else:
-        sys.stdout.write(report.to_text(source_lines(catalog, args.base)))
+        sys.stdout.write(report.to_text(source_lines(catalog, args.base), str(args.data)))
     return EXIT_OK if not report.violations else EXIT_PROBLEMS
 
 
@@ -146,7 +146,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from phenkg.export import build
-    result = build(load(args), args.out, base=args.base)
+    result = build(load(args), args.out, base=args.base, data_dir=str(args.data))
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
 
 

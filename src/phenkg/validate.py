@@ -62,9 +62,10 @@ class Report:
     def to_turtle(self) -> str:
         return self.graph.serialize(format="turtle")
 
-    def to_text(self, lines_of: Callable[[str], str | None] | None = None) -> str:
+    def to_text(self, lines_of: Callable[[str], str | None] | None = None, data_dir: str | None = None) -> str:
         """A readable report grouped by source shape: each result names the entry, where it comes
-        from if `lines_of(iri)` knows (for the focus node, else for the value), and the message."""
+        from if `lines_of(iri)` knows (for the focus node, else for the value), and the message. The
+        shapes' hints name `data/*.yaml`; with `data_dir`, they name the files there instead."""
         if not self.results:
             return "conforms: no violations, no warnings\n"
         counts = f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s)"
@@ -87,10 +88,18 @@ class Report:
                     out.append(f"    path: {r.path}")
                 if r.value and r.value != r.focus:
                     out.append(f"    value: {r.value}")
-                out.append(f"    {r.message}")
+                out.append(f"    {in_data_dir(r.message, data_dir)}")
         return "\n".join(out) + "\n"
 
 
+def in_data_dir(message: str, data_dir: str | None) -> str:
+    """A shape's hint with its `data/NAME.yaml` pointing into `data_dir` (where the user's data is)."""
+    if not data_dir or Path(data_dir) == Path("data"):
+        return message
+    return _DATA_FILE.sub(lambda m: str(Path(data_dir) / m[1]), message)
+
+
+_DATA_FILE = re.compile(r"(?<![\w/.-])data/([\w.-]+\.yaml)")
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
