@@ -299,8 +299,8 @@ def store_per_constraint(monkeypatch):
         held[str(constraint.shape).rsplit("#", 1)[-1]] = set(store)
         return run(store, c, constraint, typed)
 
-    monkeypatch.setattr(fastshacl, "STORE_TRIPLES", 1)
-    monkeypatch.setattr(fastshacl, "_run_sparql", recording)
+    monkeypatch.setattr(fastshacl.sparql_stores, "STORE_TRIPLES", 1)
+    monkeypatch.setattr(fastshacl.sparql_stores, "_run_sparql", recording)
     return held
 
 
