@@ -146,7 +146,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from phenkg.export import build
-    result = build(load(args), args.out, base=args.base, data_dir=str(args.data))
+    result = build(load(args), args.out, base=args.base)
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
 
 

@@ -209,15 +209,14 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def build(catalog: Catalog, out_dir: Path, base: str, data_dir: str | None = None) -> BuildResult:
+def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
 
     A large list is built on both cores. Validation, the longest job, runs in a process of its own
     from the start: it reads its first pass over the lines as this process writes them (`_Feed`), and
     its second from the finished file. Then another process writes Turtle, TriG and JSON-LD while this
     one writes N-Quads (mostly waiting for the disk) and RDF/XML and counts the triples; more processes
-    would share the two cores evenly and hold back the longest job. `data_dir` is where the data was
-    read from, for the report's hints."""
+    would share the two cores evenly and hold back the longest job."""
     from phenkg import describe
     from phenkg.ontodoc import ontology_files
 
@@ -233,8 +232,7 @@ def build(catalog: Catalog, out_dir: Path, base: str, data_dir: str | None = Non
             received, feed = spawn.Pipe(duplex=False)
             validator = stack.enter_context(ProcessPoolExecutor(1, mp_context=spawn, initializer=_Feed.receive,
                                                                 initargs=(received,)))
-            validation = validator.submit(validate_files, nt_path, out_dir, lines_of, fed=True,
-                                          data_dir=data_dir)
+            validation = validator.submit(validate_files, nt_path, out_dir, lines_of, fed=True)
             received.close()
             stack.callback(feed.close)  # if this process fails first, the validator sees the end
         triples = write_ntriples(graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers")),
@@ -250,7 +248,7 @@ def build(catalog: Catalog, out_dir: Path, base: str, data_dir: str | None = Non
         for future in derived:
             files += future.result()
         result = (validation.result() if validation is not None
-                  else validate_files(nt_path, out_dir, lines_of, streamed=False, data_dir=data_dir))
+                  else validate_files(nt_path, out_dir, lines_of, streamed=False))
     dumps = [(FORMATS[name], _path(out_dir, name)) for name in FORMATS]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
                           *ontology_files().items()]:
@@ -359,8 +357,8 @@ def canonical_turtle(text: str) -> bytes:
     return ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes={**PREFIXES, "sh": SH})
 
 
-def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str | None], *,
-                   streamed: bool = True, fed: bool = False, data_dir: str | None = None) -> BuildResult:
+def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str | None],
+                   streamed: bool = True, fed: bool = False) -> BuildResult:
     """Validate the graph as written to N-Triples and write validation.ttl and validation.txt. A large
     graph is streamed (phenkg.fastshacl.validate_lines: the lines come grouped by subject) in another
     process, so this takes paths; `fed`: its first pass reads the lines from the building process as
@@ -383,7 +381,7 @@ def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str |
     step.done()
     _say(f"validated in {time.monotonic() - started:.1f} s")
     for name, text in (("validation.ttl", canonical_turtle(report.to_turtle())),
-                       ("validation.txt", report.to_text(lines_of, data_dir))):
+                       ("validation.txt", report.to_text(lines_of))):
         with atomic_output(out_dir / name) as out:
             out.write(text if isinstance(text, bytes) else text.encode())
     verdict = "conforms" if report.conforms else f"{len(report.violations)} violation(s)"

@@ -65,7 +65,8 @@ class Report:
     def to_text(self, lines_of: Callable[[str], str | None] | None = None, data_dir: str | None = None) -> str:
         """A readable report grouped by source shape: each result names the entry, where it comes
         from if `lines_of(iri)` knows (for the focus node, else for the value), and the message. The
-        shapes' hints name `data/*.yaml`; with `data_dir`, they name the files there instead."""
+        shapes' hints name `data/*.yaml`; with `data_dir`, they name the files there instead (for the
+        console: dist/validation.txt keeps the shapes' words, so the same data builds the same bytes)."""
         if not self.results:
             return "conforms: no violations, no warnings\n"
         counts = f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s)"
