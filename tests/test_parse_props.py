@@ -64,6 +64,19 @@ def test_regression_title_link_without_http_url_round_trips():
     assert [p.content() for p in again.papers] == [p.content() for p in catalog.papers]
 
 
+def test_regression_a_year_heading_shown_twice_keeps_the_order():
+    """Papers of one year in two places (the heading repeated lower down) were rendered into the first
+    section, so re-importing moved them ahead of the papers between (found by hypothesis)."""
+    catalog = parse("## A\n\n### A: 2021\n\n- One. [[paper]](https://arxiv.org/abs/2101.00001)\n\n"
+                    "### A: 2020\n\n- Two. [[paper]](https://arxiv.org/abs/2001.00002)\n\n"
+                    "### A: 2021\n\n- Three. [[paper]](https://arxiv.org/abs/2102.00003)\n", "l.md")
+    rendered = render(catalog)
+    assert rendered.count("### A: 2021") == 2
+    again = parse(rendered, "r.md")
+    assert [p.content() for p in again.papers] == [p.content() for p in catalog.papers]
+    assert [p.title for p in again.papers] == ["One", "Two", "Three"]
+
+
 def try_parse(text: str):
     try:
         return parse(text, "mutated.md")

@@ -37,18 +37,35 @@ def anchor(name: str) -> str:
 
 
 def sections(catalog: Catalog, topic: Topic) -> list[tuple[int | None, list[Paper]]]:
-    """The papers under each year heading of a topic, in list order."""
-    placed: dict[int | None, list[tuple[tuple, Paper]]] = {}
+    """The year sections of a topic and their papers, in list order.
+
+    A year whose papers the list shows in two places (a heading repeated further down) gets two
+    sections, so re-importing keeps the papers' order. Papers without a line (added in data/) join
+    the last section of their year, or a new one at the end."""
+    lined: list[tuple[tuple, int | None, Paper]] = []
+    unlined: dict[int | None, list[Paper]] = {}
     for index, paper in enumerate(catalog.papers):
         for listing in paper.listings:
             if listing.topic == topic.key:
-                order = (listing.line is None, listing.line or 0, index)
-                placed.setdefault(listing.year, []).append((order, paper))
-    years: list[int | None] = [None] if None in placed else []
-    years += topic.years + sorted((y for y in placed if y is not None and y not in topic.years), reverse=True)
-    # year sections in the order their entries appear, so re-importing keeps the papers' order
-    years.sort(key=lambda y: min((order for order, _ in placed.get(y, [])), default=(True, 0, 0)))
-    return [(year, [p for _, p in sorted(placed.get(year, []), key=lambda x: x[0])]) for year in years]
+                if listing.line is None:
+                    unlined.setdefault(listing.year, []).append(paper)
+                else:
+                    lined.append(((listing.line, index), listing.year, paper))
+    runs: list[tuple[int | None, list[Paper]]] = []
+    for _, year, paper in sorted(lined, key=lambda x: x[0]):
+        if not runs or runs[-1][0] != year:
+            runs.append((year, []))
+        runs[-1][1].append(paper)
+    for year, papers in unlined.items():
+        last = next((run for run in reversed(runs) if run[0] == year), None)
+        if last is None:
+            runs.append(last := (year, []))
+        last[1].extend(papers)
+    shown = {year for year, _ in runs}
+    runs += [(year, []) for year in topic.years if year not in shown]  # headings with no entries
+    if any(year is None for year, _ in runs[1:]):    # papers without a year go first, under the topic
+        runs.sort(key=lambda run: run[0] is not None)
+    return runs
 
 
 def render(catalog: Catalog) -> str:
