@@ -77,6 +77,18 @@ def test_regression_a_year_heading_shown_twice_keeps_the_order():
     assert [p.title for p in again.papers] == ["One", "Two", "Three"]
 
 
+@pytest.mark.parametrize("entry", [
+    "  - A B.\n**\n",                                   # a markup-only line was read as the digest '**'
+    "  - A B.\n  - C D.\n  - Digest:\n  - Digest: Text.\n",  # an empty part left two spaces in the digest
+])
+def test_regression_digest_round_trips(entry):
+    """Found by hypothesis: the digest read from the list was not the one read back from its rendering."""
+    catalog = parse("## A\n\n- T. [[paper]](https://arxiv.org/abs/2101.00001)\n" + entry, "l.md")
+    again = parse(render(catalog), "r.md")
+    assert [p.content() for p in again.papers] == [p.content() for p in catalog.papers]
+    assert "  " not in (catalog.papers[0].digest or "")
+
+
 def try_parse(text: str):
     try:
         return parse(text, "mutated.md")

@@ -97,6 +97,7 @@ class _ListParser:
         self.skipping: str | None = None  # the name of a section whose items are not entries
         self.item: _Item | None = None
         self.in_digest = False
+        self.digest_opened = 0          # the line of the <details> block being read as a digest
         self.papers: dict[str, Paper] = {}
         self.first_line: dict[str, int] = {}
         self.keys = KeyRegistry()
@@ -222,6 +223,7 @@ class _ListParser:
             rest = _DETAILS_CLOSE.sub("", _DETAILS_OPEN.sub("", line[summary.end():]))
             if self.item and _FIELDS.get(label.lower().rstrip(":")) == "digest":
                 self.in_digest = not _DETAILS_CLOSE.search(line[summary.end():])
+                self.digest_opened = number
                 if rest.strip():
                     self.item.digests.append((number, clean(rest), True))
                 self.item.last, self.item.closed = "digest", False
@@ -233,11 +235,27 @@ class _ListParser:
             if _DETAILS_CLOSE.search(line):
                 self.in_digest = False
                 line = _DETAILS_CLOSE.sub("", line)
+            elif self.ends_open_digest(line):
+                self.problem(self.digest_opened, "unclosed-details",
+                             f"<details> is not closed before line {number}, which starts a new "
+                             f"{'section' if _HEADING.match(line) else 'entry'}; the digest ends there: "
+                             "add </details> after the digest")
+                self.in_digest = False
+                return line
             text = clean(line)
             if text and self.item:
                 self.item.digests.append((number, text, False))
             return ""
         return _DETAILS_CLOSE.sub("", _DETAILS_OPEN.sub("", line))
+
+    def ends_open_digest(self, line: str) -> bool:
+        """A heading or a linked entry ends a <details> digest whose </details> is missing: it would
+        otherwise swallow the rest of the list."""
+        if _HEADING.match(line):
+            return True
+        bullet = _BULLET.match(line)
+        return bool(bullet and not bullet["indent"] and _LINK.search(bullet["text"] or "")
+                    and self.is_entry_line(bullet["text"] or "", 0))
 
     # -- items ------------------------------------------------------------------------------------
     def on_stray(self, number: int, text: str, what: str) -> None:
@@ -295,8 +313,11 @@ class _ListParser:
             text = clean(_LINK.sub("", text))
         if not text:
             return
-        item.closed = False
         label = _LABEL.match(text)
+        if not label and not any(c.isalnum() for c in text):   # '**', '---': markup without words
+            self.problem(number, "no-words", f"a line with no words under the entry, ignored: {text[:40]}", "info")
+            return
+        item.closed = False
         kind = self.field_of(number, label["label"]) if label else None
         if kind is None and continuation and item.last in ("digest", "keywords", "title"):
             if item.last == "digest" and item.digests:
@@ -374,7 +395,7 @@ class _ListParser:
             keywords = split_keywords(text)
             self.problem(line, "keywords-as-digest", "keyword line labelled 'Digest:'; read as keywords",
                          entry=item.title)
-        digest = " ".join(text for _, text, _ in digests).strip() or None
+        digest = " ".join(text.strip() for _, text, _ in digests if text.strip()) or None
         return keywords, digest
 
     def add_paper(self, paper: Paper) -> None:
