@@ -80,6 +80,7 @@ def test_regression_a_year_heading_shown_twice_keeps_the_order():
 @pytest.mark.parametrize("entry", [
     "  - A B.\n**\n",                                   # a markup-only line was read as the digest '**'
     "  - A B.\n  - C D.\n  - Digest:\n  - Digest: Text.\n",  # an empty part left two spaces in the digest
+    "  - A B.\n<details><summary>Digest</summary>\n  - Key Word: K; L.\n  - Said.\n</details>\n",  # fields in it
 ])
 def test_regression_digest_round_trips(entry):
     """Found by hypothesis: the digest read from the list was not the one read back from its rendering."""
@@ -87,6 +88,15 @@ def test_regression_digest_round_trips(entry):
     again = parse(render(catalog), "r.md")
     assert [p.content() for p in again.papers] == [p.content() for p in catalog.papers]
     assert "  " not in (catalog.papers[0].digest or "")
+    assert not (catalog.papers[0].digest or "").startswith("-")
+
+
+def test_labelled_items_in_a_details_digest_are_their_fields():
+    catalog = parse("## A\n\n- T. [[paper]](https://arxiv.org/abs/2101.00001)\n  - A B.\n"
+                    "<details><summary>Digest</summary>\n  - Key Word: K; L.\n  - Said twice.\n</details>\n", "l.md")
+    [paper] = catalog.papers
+    assert paper.keywords == ["K", "L"]
+    assert paper.digest == "Said twice."
 
 
 def try_parse(text: str):

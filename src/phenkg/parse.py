@@ -242,7 +242,10 @@ class _ListParser:
                              "add </details> after the digest")
                 self.in_digest = False
                 return line
-            text = clean(line)
+            bullet = _BULLET.match(line)
+            if bullet and self.item and _LABEL.match(clean(bullet["text"] or "")):
+                return line        # '- Key Word: ...' inside the block is that field, as outside it
+            text = clean(bullet["text"] or "" if bullet else line)    # a digest written as a list
             if text and self.item:
                 self.item.digests.append((number, text, False))
             return ""
