@@ -211,9 +211,13 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--dist", type=Path, default=None, help="serve a built dist/ instead of data/")
-    sub.add_argument("--timeout", type=float, default=10.0, help="query timeout in seconds (default 10)")
+    sub.add_argument("--timeout", type=float, default=10.0,
+                     help="seconds a request may take; past it the answer is 503 and its worker is replaced "
+                          "(default 10)")
     sub.add_argument("--max-rows", type=int, default=10000, help="row cap for query results (default 10000)")
-    sub.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
+    sub.add_argument("--workers", type=int, default=2,
+                     help="processes answering requests on the one port, each with a thread per connection "
+                          "(default 2)")
     sub.add_argument("--get", metavar="PATH", help="answer one GET request in-process, print it, exit")
     sub.add_argument("--accept", default="*/*", help="Accept header for --get")
     sub = command("push", cmd_push, "load the graph into an external triple store")
