@@ -265,6 +265,13 @@ GUARD = [
     ("SELECT * { service <http://127.0.0.1:1/> { ?s ?p ?o } }", 400),
     ("SELECT * { SeRvIcE SILENT <http://x/> { ?s ?p ?o } }", 400),
     ("SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }", 400),
+    # a less-than before a quote lexes as an IRI (<'>) and hides the clause in a fake string
+    ("SELECT * { ?s ?p ?o FILTER(?o<'>' || true) SERVICE <http://x/> { ?a ?b ?c } FILTER(?o != 'x') }", 400),
+    ("SELECT * { ?s ?p ?o FILTER(?o<'>' || ?q = <http://x/#>) SERVICE <http://y/> { ?a ?b ?c } "
+     "FILTER(?o != 'x') }", 400),
+    ("PREFIX ex: <http://e/> SELECT * { ?s ex:p\\' ?o . SERVICE <http://x/> { ?a ?b ?c } FILTER(?o != 'x') }", 400),
+    ("SELECT * { SERVICE # why\n  SILENT ?endpoint { ?s ?p ?o } }", 400),
+    ('SELECT * { ?s <http://x/service/y> ?o ; <https://schema.org/serviceType> "customer service" }', "select"),
     ("PREFIX : <http://x/> INSERT DATA { :a :b :c }", 403),
     ("delete where { ?s ?p ?o }", 403),
     ("LOAD <http://x/>", 403),

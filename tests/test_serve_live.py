@@ -107,7 +107,9 @@ def test_service_reaches_nothing(url):
     try:
         for text in (f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
                      f"select * where {{ service silent <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
-                     f"SELECT * WHERE {{ \\u0053ERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"):
+                     f"SELECT * WHERE {{ \\u0053ERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+                     f"SELECT * {{ ?s ?p ?o FILTER(?o<'>' || true) SERVICE <http://127.0.0.1:{port}/> "
+                     "{ ?a ?b ?c } FILTER(?o != 'x') }"):
             status, _, body = http(query_url(url, text), headers={"Accept": "application/json"})
             assert status == 400, body
             assert "SERVICE" in json.loads(body)["error"]["detail"]

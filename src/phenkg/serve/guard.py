@@ -22,10 +22,15 @@ TOKEN = re.compile(r"""
                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<word>[^\W\d][\w\-.]*(?::[\w\-.:%\\]*)?|:[\w\-.:%\\]*)
+  | (?P<word>[^\W\d][\w\-.]*(?::(?:[\w\-.:%]|\\.)*)?|:(?:[\w\-.:%]|\\.)*)
   | (?P<other>.)
 """, re.VERBOSE | re.DOTALL)
 
+# The shape of a SERVICE clause in the raw text (SERVICE SILENT? VarOrIri {), comments allowed between
+# its tokens. Looked for without regard to strings, IRIs or comments: a tokenizer can be misled into
+# reading a real clause as part of a string (`?o<'>'` lexes as an IRI), this cannot.
+_SERVICE_CLAUSE = re.compile(r"""(?<![\w:])service(?:\s|\#[^\n\r]*)*(?:silent(?:\s|\#[^\n\r]*)*)?
+    (?:<[^>]*>|[?$][^\s{#]*|[^\s{#<]*:[^\s{#]*)(?:\s|\#[^\n\r]*)*\{""", re.IGNORECASE | re.VERBOSE)
 UPDATE_WORDS = {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
 QUERY_FORMS = {"select", "construct", "ask", "describe"}
 
@@ -56,9 +61,10 @@ def decode_escapes(query: str) -> str:
 @lru_cache(maxsize=1024)   # a pure function of the text; endpoints see the same queries again and again
 def check_query(query: str) -> Checked:
     """Refuse updates and SERVICE; return the query form and its FROM / FROM NAMED graphs."""
-    toks = tokens(decode_escapes(query))
+    decoded = decode_escapes(query)
+    toks = tokens(decoded)
     words = [(i, text.lower()) for i, (kind, text) in enumerate(toks) if kind == "word"]
-    if any(w == "service" for _, w in words):
+    if any(w == "service" for _, w in words) or _SERVICE_CLAUSE.search(decoded):
         raise HttpError(400, "SERVICE is not allowed: this endpoint never sends requests to other "
                         "endpoints for a caller")
     first = next((w for _, w in words if w not in ("prefix", "base") and ":" not in w), None)
