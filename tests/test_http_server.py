@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
 
 import pytest
 
-from phenkg.serve.server import MAX_HEAD, make_server
+from phenkg.serve.server import MAX_HEAD, Connection, make_server
+
+SERVERS: list = []      # the server running echo_app, for its deadline
 
 
 def echo_app(environ, start_response):
-    """Answers with what it saw; ?sleep=S waits first (releasing the GIL, as pyoxigraph does)."""
+    """Answers with what it saw; ?sleep=S waits first under the server's deadline (releasing the GIL,
+    as pyoxigraph does while it evaluates a query)."""
     query = environ["QUERY_STRING"]
     if query.startswith("sleep="):
-        time.sleep(float(query[6:]))
+        with SERVERS[-1].deadline():
+            time.sleep(float(query[6:]))
     length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(min(length, 10)) if length else b""
+    body = environ["wsgi.input"].read(length if query == "whole" else min(length, 10)) if length else b""
     seen = {"method": environ["REQUEST_METHOD"], "path": environ["PATH_INFO"], "query": query,
-            "body": body.decode("latin-1"), "accept": environ.get("HTTP_ACCEPT")}
+            "body": body.decode("latin-1")[:20], "read": len(body), "accept": environ.get("HTTP_ACCEPT")}
     payload = json.dumps(seen).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
     return [b"" if environ["REQUEST_METHOD"] == "HEAD" else payload]
@@ -30,6 +35,7 @@ def echo_app(environ, start_response):
 @contextlib.contextmanager
 def running(app=echo_app, **options):
     server = make_server("127.0.0.1", 0, app, **options)
+    SERVERS.append(server)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -101,7 +107,68 @@ def test_head_has_length_but_no_body():
     assert rest.startswith(b"HTTP/1.1 200")     # the next answer follows at once: HEAD sent no body
 
 
+def test_a_body_sent_in_pieces_is_read_whole():
+    with running() as server, socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"POST /x?whole HTTP/1.1\r\nContent-Length: 300000\r\n\r\n")
+        for _ in range(3):
+            time.sleep(0.05)
+            sock.sendall(b"q" * 100000)
+        status, _, body = responses(_read_one(sock))[0]
+    assert status == 200
+    assert json.loads(body)["read"] == 300000
+
+
+def _read_one(sock: socket.socket) -> bytes:
+    raw = b""
+    while b"\r\n\r\n" not in raw or len(raw.partition(b"\r\n\r\n")[2]) < int(
+            re.search(rb"Content-Length: (\d+)", raw)[1]):
+        raw += sock.recv(65536)
+    return raw
+
+
+def test_an_error_in_the_next_request_on_a_connection_is_answered():
+    with running() as server:
+        answers = responses(exchange(server.port, b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/2.0\r\n\r\n"))
+    assert [status for status, _, _ in answers] == [200, 505]
+
+
+def test_a_slow_upload_does_not_count_against_the_timeout():
+    retired = threading.Event()
+    with running(timeout=0.5, on_retired=retired.set) as server, \
+            socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"POST /x?whole HTTP/1.1\r\nContent-Length: 4\r\n\r\nab")
+        time.sleep(1.2)
+        sock.sendall(b"cd")
+        status, _, body = responses(_read_one(sock))[0]
+    assert status == 200
+    assert json.loads(body)["body"] == "abcd"
+    assert not retired.is_set()
+
+
+def test_an_overrun_noticed_after_its_answer_is_not_answered_again():
+    """The watchdog may pick a deadline just as the request finishes and the next one starts: the 503
+    is only for the request it timed, and the server does not retire."""
+    retired = threading.Event()
+    with running(timeout=5, on_retired=retired.set) as server:
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            connection = Connection(ours, ("127.0.0.1", 0))
+            first = connection.begin()
+            assert connection.answer(b"first", first)
+            connection.begin()                                   # the next request on the connection
+            server.watchdog._overrun(connection, first)           # late news of the first one
+            assert not connection.answer(b"again", first)
+            assert connection.answer(b"second")
+            assert theirs.recv(100) == b"firstsecond"
+    assert not retired.is_set()
+
+
 @pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"POST /x HTTP/1.1\r\nContent-Length: +5\r\n\r\nhello", 400),
+    (b"POST /x HTTP/1.1\r\nContent-Length: 1_0\r\n\r\nhelloworld", 400),
+    (b"POST /x HTTP/1.1\r\nContent-Length: -5\r\n\r\nhello", 400),
+    (b"POST /x HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400),
+    (b"POST /x HTTP/1.1\r\nX: a\nContent-Length: 5\r\n\r\nhello", 400),      # a bare LF hides a header
     (b"GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 411),
     (b"GET /x HTTP/2.0\r\n\r\n", 505),
     (b"GARBAGE\r\n\r\n", 400),

@@ -16,6 +16,8 @@ the app left part of one unread (a 413), so the next request can never start in 
 from __future__ import annotations
 
 import contextlib
+import errno
+import re
 import socket
 import sys
 import threading
@@ -28,8 +30,12 @@ from phenkg.serve.http import error_body
 
 MAX_HEAD = 65536          # bytes of request line and headers
 MAX_HEADERS = 100
+_DIGITS = re.compile(r"[0-9]{1,15}")
+_FORBIDDEN = re.compile(r"[\r\n\x00]")      # a bare CR or LF in a head line could hide a header
 IDLE = 120.0              # seconds a connection may stay silent
 ACCEPT_POLL = 0.25        # seconds between checks of `stopping` while waiting for connections
+MAX_CONNECTIONS = 512     # open connections (a thread each) per server; more wait in the listen queue
+_ACCEPT_AGAIN = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.ECONNABORTED}
 
 
 class ProtocolError(Exception):
@@ -39,13 +45,21 @@ class ProtocolError(Exception):
 
 
 class Connection:
-    """One client socket: buffered reads, and a lock so that exactly one answer is written."""
+    """One client socket: buffered reads, and a lock so that exactly one answer is written per request."""
 
     def __init__(self, sock: socket.socket, address) -> None:
         self.sock, self.address = sock, address
         self.buffer = b""
         self.lock = threading.Lock()
-        self.answered = False      # set by whoever wrote the answer to the current request
+        self.serial = 0            # the number of the request being answered
+        self.answered = False      # whether that request has its answer
+
+    def begin(self) -> int:
+        """A new request starts: nothing is answered yet. Returns its number."""
+        with self.lock:
+            self.serial += 1
+            self.answered = False
+            return self.serial
 
     def read_head(self) -> bytes | None:
         """The request line and headers, without the blank line; None if the client closed first."""
@@ -64,15 +78,23 @@ class Connection:
         return head
 
     def read(self, size: int) -> bytes:
-        if not self.buffer:
-            self.buffer = self.sock.recv(max(size, 65536))
-        data, self.buffer = self.buffer[:size], self.buffer[size:]
-        return data
+        """`size` bytes, or fewer only if the client closed: a body may come in many segments."""
+        chunks, have = [self.buffer], len(self.buffer)
+        while have < size:
+            data = self.sock.recv(min(max(size - have, 65536), 1 << 20))
+            if not data:
+                break
+            chunks.append(data)
+            have += len(data)
+        data = b"".join(chunks)
+        self.buffer = data[size:]
+        return data[:size]
 
-    def answer(self, data: bytes) -> bool:
-        """Write a whole answer unless one was written already; False if it was."""
+    def answer(self, data: bytes, serial: int | None = None) -> bool:
+        """Write a whole answer unless one was written already (or, given `serial`, unless another
+        request is being answered by now); False if nothing was written."""
         with self.lock:
-            if self.answered:
+            if self.answered or (serial is not None and serial != self.serial):
                 return False
             self.answered = True
             self.sock.sendall(data)
@@ -102,7 +124,7 @@ class _Request:
     def __init__(self, head: bytes) -> None:
         lines = head.decode("iso-8859-1").split("\r\n")
         parts = lines[0].split(" ")
-        if len(parts) != 3:
+        if len(parts) != 3 or _FORBIDDEN.search(lines[0]):
             raise ProtocolError(400, f"a malformed request line: {lines[0][:200]!r}")
         self.method, self.target, self.version = parts
         if not self.version.startswith("HTTP/1."):
@@ -114,15 +136,20 @@ class _Request:
         self.headers: dict[str, str] = {}
         for line in lines[1:]:
             name, colon, value = line.partition(":")
-            if not colon or not name or name != name.strip() or line[0] in " \t":
+            if (not colon or not name or name != name.strip() or line[0] in " \t"
+                    or _FORBIDDEN.search(line)):
                 raise ProtocolError(400, f"a malformed header line: {line[:200]!r}")
             key = name.lower()
             value = value.strip()
             self.headers[key] = f"{self.headers[key]},{value}" if key in self.headers else value
+        length = self.headers.get("content-length", "0")
+        if not _DIGITS.fullmatch(length):     # not '+5', '1_0', '-5', '5,5' (two headers) or ' 5x'
+            raise ProtocolError(400, f"Content-Length must be one decimal number, not {length[:40]!r}")
+        self.length = int(length)
         tokens = {t.strip().lower() for t in self.headers.get("connection", "").split(",")}
         self.keep_alive = ("keep-alive" in tokens) if self.version == "HTTP/1.0" else ("close" not in tokens)
 
-    def environ(self, server: HttpServer, body: _Body, length: int, client) -> dict:
+    def environ(self, server: HttpServer, body: _Body, client) -> dict:
         target = self.target
         if target.startswith(("http://", "https://")):            # absolute-form
             target = "/" + target.split("://", 1)[1].partition("/")[2]
@@ -135,7 +162,7 @@ class _Request:
             "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": body, "wsgi.errors": sys.stderr,
             "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
             "CONTENT_TYPE": self.headers.get("content-type", ""),
-            "CONTENT_LENGTH": str(length) if length >= 0 else self.headers.get("content-length", ""),
+            "CONTENT_LENGTH": str(self.length),
         }
         for name, value in self.headers.items():
             if name not in ("content-type", "content-length"):
@@ -181,13 +208,13 @@ class _Watchdog:
     def __init__(self, server: HttpServer, timeout: float) -> None:
         self.server, self.timeout = server, timeout
         self.tick = min(timeout / 10, 0.1)
-        self.deadlines: dict[Connection, float] = {}
+        self.deadlines: dict[Connection, tuple[float, int]] = {}   # -> (deadline, request number)
         self.lock = threading.Lock()
         threading.Thread(target=self._watch, name="phenkg-watchdog", daemon=True).start()
 
-    def start(self, connection: Connection) -> None:
+    def start(self, connection: Connection, serial: int) -> None:
         with self.lock:
-            self.deadlines[connection] = time.monotonic() + self.timeout
+            self.deadlines[connection] = (time.monotonic() + self.timeout, serial)
 
     def finish(self, connection: Connection) -> None:
         with self.lock:
@@ -198,17 +225,20 @@ class _Watchdog:
             time.sleep(self.tick)
             now = time.monotonic()
             with self.lock:
-                late = [c for c, deadline in self.deadlines.items() if deadline <= now]
-                for connection in late:
+                late = [(c, serial) for c, (deadline, serial) in self.deadlines.items() if deadline <= now]
+                for connection, _ in late:
                     del self.deadlines[connection]
-            for connection in late:
-                self._overrun(connection)
+            for connection, serial in late:
+                self._overrun(connection, serial)
 
-    def _overrun(self, connection: Connection) -> None:
+    def _overrun(self, connection: Connection, serial: int) -> None:
+        """Answer the request numbered `serial` with a 503 and retire; if it was answered meanwhile
+        (it finished between the look at the clock and now), do nothing."""
         detail = (f"the query did not finish within the {self.timeout:g} s timeout and was stopped; "
                   "narrow it or add a LIMIT")
         try:
-            connection.answer(error_answer(503, detail, [("Retry-After", "1")]))
+            if not connection.answer(error_answer(503, detail, [("Retry-After", "1")]), serial):
+                return
             connection.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
@@ -228,6 +258,24 @@ class HttpServer:
         self.retiring = self.retired = False
         self.finished = threading.Event()        # set once retired
         self.watchdog = _Watchdog(self, timeout) if timeout else None
+        self.local = threading.local()           # the connection and request this thread answers
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    @contextlib.contextmanager
+    def deadline(self):
+        """Run the enclosed work (a query) under the timeout: past it the request is answered 503
+        and this server retires. Reading the request is not timed here (slow clients are the socket
+        timeout's business), so a slow upload cannot make a worker retire."""
+        current = getattr(self.local, "request", None)
+        if self.watchdog is None or current is None:
+            yield
+            return
+        connection, serial = current
+        self.watchdog.start(connection, serial)
+        try:
+            yield
+        finally:
+            self.watchdog.finish(connection)
 
     @property
     def port(self) -> int:
@@ -236,13 +284,20 @@ class HttpServer:
     def serve_forever(self) -> None:
         self.listener.settimeout(ACCEPT_POLL)
         while not self.stopping.is_set():
+            if not self.slots.acquire(timeout=ACCEPT_POLL):      # MAX_CONNECTIONS open: let them drain
+                continue
             try:
                 sock, client = self.listener.accept()
             except (TimeoutError, BlockingIOError, InterruptedError):
+                self.slots.release()
                 continue
-            except OSError:
+            except OSError as exc:
+                self.slots.release()
                 if self.stopping.is_set():
                     return
+                if exc.errno in _ACCEPT_AGAIN:           # out of descriptors or memory for a moment
+                    time.sleep(0.1)
+                    continue
                 raise
             threading.Thread(target=self._connection, args=(sock, client), daemon=True).start()
 
@@ -285,6 +340,7 @@ class HttpServer:
             pass                                      # the client went away, or the socket was shut
         finally:
             sock.close()
+            self.slots.release()
 
     def _send(self, connection: Connection, data: bytes) -> None:
         with contextlib.suppress(OSError):
@@ -292,36 +348,28 @@ class HttpServer:
 
     def _one_request(self, connection: Connection) -> bool:
         """Read and answer one request; False when the connection is to be closed."""
+        serial = connection.begin()          # from here, an error in reading this request is its answer
         head = connection.read_head()
         if head is None:
             return False
         request = _Request(head)
-        connection.answered = False
         encoding = request.headers.get("transfer-encoding", "")
         if encoding:
             raise ProtocolError(411, "a request body needs a Content-Length"
                                 + ("" if "chunked" in encoding.lower() else f", not Transfer-Encoding {encoding}"))
-        try:
-            length = max(int(request.headers.get("content-length") or 0), 0)
-        except ValueError:
-            length = -1
-        if length > 0 and request.headers.get("expect", "").lower() == "100-continue":
+        if request.length and request.headers.get("expect", "").lower() == "100-continue":
             connection.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-        body = _Body(connection, max(length, 0))
+        body = _Body(connection, request.length)
         with self.lock:
             self.busy.add(connection)
+        self.local.request = (connection, serial)
         try:
-            if self.watchdog:
-                self.watchdog.start(connection)
-            try:
-                status, headers, payload = self._call_app(request.environ(self, body, length, connection.address))
-            finally:
-                if self.watchdog:
-                    self.watchdog.finish(connection)
-            keep = request.keep_alive and not body.left and length >= 0 and not self.stopping.is_set()
+            status, headers, payload = self._call_app(request.environ(self, body, connection.address))
+            keep = request.keep_alive and not body.left and not self.stopping.is_set()
             written = connection.answer(_response(status, headers, payload, close=not keep,
-                                                  head_only=request.method == "HEAD"))
+                                                  head_only=request.method == "HEAD"), serial)
         finally:
+            self.local.request = None
             with self.lock:
                 self.busy.discard(connection)
                 last = self.retiring and not self.busy

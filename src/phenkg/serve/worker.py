@@ -9,6 +9,7 @@ requests it holds and exits; the supervisor starts a fresh worker, and the other
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -55,9 +56,13 @@ def execute(store, job: Job) -> Outcome:
     if job.form == "select" and job.fmt in rowcap.FORMATS:
         text = rowcap.limited(job.query, job.max_rows + 1)
         if text is not None:
-            solutions = store.query(text, **options)
-            body = solutions.serialize(format=getattr(QueryResultsFormat, rowcap.FORMATS[job.fmt]))
-            return Outcome(*rowcap.cut(body, job.fmt, job.max_rows))
+            try:
+                solutions = store.query(text, **options)
+            except SyntaxError:
+                pass          # the rewrite misread the query: answer it unchanged (and report its error)
+            else:
+                body = solutions.serialize(format=getattr(QueryResultsFormat, rowcap.FORMATS[job.fmt]))
+                return Outcome(*rowcap.cut(body, job.fmt, job.max_rows))
     result = store.query(job.query, **options)
     if job.form == "ask":
         return Outcome(write_boolean(result, job.fmt))
@@ -67,14 +72,16 @@ def execute(store, job: Job) -> Outcome:
 
 
 class Executor:
-    """Runs jobs on a store in the calling thread; a failing query becomes an HttpError."""
+    """Runs jobs on a store in the calling thread, each under `deadline()` (the server's timeout, once
+    a server is attached); a failing query becomes an HttpError."""
 
-    def __init__(self, store) -> None:
-        self.store = store
+    def __init__(self, store, deadline=contextlib.nullcontext) -> None:
+        self.store, self.deadline = store, deadline
 
     def run(self, job: Job) -> Outcome:
         try:
-            return execute(self.store, job)
+            with self.deadline():
+                return execute(self.store, job)
         except SyntaxError as exc:
             raise HttpError(400, f"malformed query: {exc}") from None
         except HttpError:
@@ -100,8 +107,10 @@ def worker_main(listener, spec: WorkerSpec, ready) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C reaches the supervisor, which stops us
     store = pyoxigraph.Store.read_only(spec.store_path)
-    server = HttpServer(listener, create_app(Executor(store), spec.settings, store), timeout=spec.timeout,
+    executor = Executor(store)
+    server = HttpServer(listener, create_app(executor, spec.settings, store), timeout=spec.timeout,
                         on_retired=_retired)
+    executor.deadline = server.deadline        # queries run under the timeout; reading requests does not
     ready.send(os.getpid())
     ready.close()
     server.serve_forever()      # returns when a timeout retires this worker
