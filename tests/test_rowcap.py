@@ -30,6 +30,12 @@ P = f"PREFIX phenkg: <{BASE}ontology#> PREFIX schema: <https://schema.org/> "
     ("SELECT * { ?s ?p ?o \\u007D", None),        # SPARQL decodes \u escapes before parsing
     ("SELECT * { ?s ?p ?o ", None),               # never closed: left for the parser to report
     ("SELECT * { ?s ?p ?o } LIMIT ?x", None),
+    # '<' as less-than before a quote reads as an IRI to the grammar's lexer, not to the strict one
+    ("SELECT * { ?s ?p ?o FILTER(?o<'>' || STR(?o) != '} limit 99999 ') }", None),
+    ("SELECT * { ?s ?p ?o FILTER(?o<'>' || ?o != '}') } LIMIT 100", None),
+    ("PREFIX ex: <http://x/> SELECT ?s { ?s ?p ?o } ORDER BY ex:f\u00b7values(?s)",
+     "PREFIX ex: <http://x/> SELECT ?s { ?s ?p ?o } ORDER BY ex:f\u00b7values(?s)\nLIMIT 6\n"),
+    ("SELECT * { ?s <http://x/a#b> ?o } # }", "SELECT * { ?s <http://x/a#b> ?o } # }\nLIMIT 6\n"),
 ])
 def test_limited(query, expected):
     assert limited(query, 6) == expected
@@ -69,6 +75,15 @@ def test_same_rows_and_cut_as_reading_them_in_python(store, fmt, cap, index):
     assert got == want
     assert truncated == reference_truncated
     assert len(got) <= cap
+
+
+def test_a_rewrite_that_does_not_parse_falls_back_to_the_query_as_sent(store, monkeypatch):
+    query = QUERIES[0]
+    reference, _ = write_select(store.query(query), "json", 3)
+    monkeypatch.setattr("phenkg.serve.rowcap.limited", lambda text, rows: text + " LIMIT LIMIT")
+    outcome = execute(store, Job(query, "select", "json", 3))
+    assert outcome.truncated
+    assert outcome.body == reference
 
 
 def test_cut_keeps_whole_rows():

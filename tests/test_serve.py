@@ -290,6 +290,17 @@ def test_guard(query, expected):
         assert check_query(query).form == expected
 
 
+def test_guard_memoises_only_short_queries():
+    from phenkg.serve import guard
+
+    before = guard._check_memo.cache_info().currsize
+    long_query = "SELECT * { ?s ?p ?o } # " + "x" * guard.MEMO_TEXT
+    assert check_query(long_query).form == "select"
+    assert guard._check_memo.cache_info().currsize == before        # a 1 MB query is not kept 1,024 times
+    check_query("SELECT * { ?s ?p ?o } # short and new")
+    assert guard._check_memo.cache_info().currsize == before + 1
+
+
 def test_guard_reads_from_graphs():
     checked = check_query("SELECT * FROM <http://a/> FROM NAMED <http://b/> from named <http://c/> "
                           "{ ?s ?p ?o }")

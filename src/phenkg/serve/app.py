@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 from phenkg.serve import negotiate as nego
 from phenkg.serve.documents import Documents, rdf_response, service_description
-from phenkg.serve.guard import check_graphs, check_query
+from phenkg.serve.guard import MEMO_TEXT, check_graphs, check_query
 from phenkg.serve.http import HttpError, Response, error_body, error_response
 from phenkg.serve.pages import Describer, entity_response, page
 from phenkg.serve.query_page import query_page
@@ -77,7 +77,8 @@ def _parsed_query_string(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def query_params(text: str) -> dict[str, list[str]]:
     """The parameters of a query string (a fresh dict: callers may add to it)."""
-    return {key: list(values) for key, values in _parsed_query_string(text)}
+    parsed = _parsed_query_string(text) if len(text) <= MEMO_TEXT else _parsed_query_string.__wrapped__(text)
+    return {key: list(values) for key, values in parsed}
 
 
 def _decode(raw: bytes, what: str) -> str:

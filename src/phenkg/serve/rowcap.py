@@ -5,7 +5,7 @@ for a few dozen terms). So a SELECT gets a top-level LIMIT of cap + 1 (added, or
 larger one), pyoxigraph serializes the rows in Rust, and the rare answer with cap + 1 rows is cut
 back to cap rows in the bytes, with the cut reported. A query that cannot be rewritten safely (one
 with \\u escapes, which SPARQL decodes before parsing) or a format without an exact cut (CSV) goes
-the Python way, `results.write_select`.
+the Python way, `results.write_select`, as does a rewritten query pyoxigraph cannot parse.
 """
 
 from __future__ import annotations
@@ -14,19 +14,33 @@ import json
 import re
 from functools import lru_cache
 
-from phenkg.serve.guard import TOKEN
+from phenkg.serve.guard import MEMO_TEXT, STRICT_TOKEN, TOKEN
 
 FORMATS = {"json": "JSON", "xml": "XML", "tsv": "TSV"}   # negotiated name -> pyoxigraph format
 _NUMBER = re.compile(r"\s*([0-9]+)")
 
 
-@lru_cache(maxsize=1024)   # a pure function of the text, like the guard
 def limited(query: str, rows: int) -> str | None:
-    """The SELECT query with at most `rows` rows at its top level; None if it cannot be written safely."""
+    """The SELECT query with at most `rows` rows at its top level; None if that cannot be written safely
+    (the two readings of '<' disagree, \\u escapes, no closed top-level group)."""
+    if len(query) > MEMO_TEXT:
+        return _limited(query, rows)
+    return _limited_memo(query, rows)
+
+
+def _limited(query: str, rows: int) -> str | None:
     if "\\u" in query or "\\U" in query:
         return None
+    rewritten = _rewrite(query, rows, TOKEN)
+    return rewritten if rewritten == _rewrite(query, rows, STRICT_TOKEN) else None
+
+
+_limited_memo = lru_cache(maxsize=1024)(_limited)   # a pure function of the text, like the guard
+
+
+def _rewrite(query: str, rows: int, token: re.Pattern) -> str | None:
     depth, closed = 0, False
-    for match in TOKEN.finditer(query):
+    for match in token.finditer(query):
         kind, text = match.lastgroup, match.group()
         if kind == "other" and text in "{}":
             depth += 1 if text == "{" else -1
