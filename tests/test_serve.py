@@ -293,12 +293,12 @@ def test_guard(query, expected):
 def test_guard_memoises_only_short_queries():
     from phenkg.serve import guard
 
-    before = guard._check_memo.cache_info().currsize
+    before = guard.check_query.cache_info().currsize
     long_query = "SELECT * { ?s ?p ?o } # " + "x" * guard.MEMO_TEXT
     assert check_query(long_query).form == "select"
-    assert guard._check_memo.cache_info().currsize == before        # a 1 MB query is not kept 1,024 times
+    assert guard.check_query.cache_info().currsize == before        # a 1 MB query is not kept 1,024 times
     check_query("SELECT * { ?s ?p ?o } # short and new")
-    assert guard._check_memo.cache_info().currsize == before + 1
+    assert guard.check_query.cache_info().currsize == before + 1
 
 
 def test_guard_reads_from_graphs():

@@ -5,13 +5,12 @@ from __future__ import annotations
 import sys
 import traceback
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from phenkg.serve import negotiate as nego
 from phenkg.serve.documents import Documents, rdf_response, service_description
-from phenkg.serve.guard import MEMO_TEXT, check_graphs, check_query
+from phenkg.serve.guard import check_graphs, check_query, memo_short_texts
 from phenkg.serve.http import HttpError, Response, error_body, error_response
 from phenkg.serve.pages import Describer, entity_response, page
 from phenkg.serve.query_page import query_page
@@ -70,15 +69,14 @@ class Request:
         return self.environ["wsgi.input"].read(length) if length else b""
 
 
-@lru_cache(maxsize=1024)
+@memo_short_texts
 def _parsed_query_string(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((k, tuple(v)) for k, v in parse_qs(text, keep_blank_values=True).items())
 
 
 def query_params(text: str) -> dict[str, list[str]]:
     """The parameters of a query string (a fresh dict: callers may add to it)."""
-    parsed = _parsed_query_string(text) if len(text) <= MEMO_TEXT else _parsed_query_string.__wrapped__(text)
-    return {key: list(values) for key, values in parsed}
+    return {key: list(values) for key, values in _parsed_query_string(text)}
 
 
 def _decode(raw: bytes, what: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from phenkg.serve.http import HttpError
 
@@ -66,16 +66,26 @@ def decode_escapes(query: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)), query)
 
 
-MEMO_TEXT = 16_384   # texts up to this length are memoised (1,024 of them): endpoints see the same
-                     # queries again and again; longer ones are not kept, so memory stays bounded
+MEMO_TEXT = 16_384   # texts up to this length are memoised (1,024 of them); longer ones are not kept,
+                     # so memory stays bounded
 
 
+def memo_short_texts(function):
+    """`function`, a pure function of a request text (its first argument), memoised for texts up to
+    MEMO_TEXT characters: endpoints see the same queries again and again."""
+    cached = lru_cache(maxsize=1024)(function)
+
+    @wraps(function)
+    def call(text: str, *args):
+        return cached(text, *args) if len(text) <= MEMO_TEXT else function(text, *args)
+
+    call.cache_info = cached.cache_info
+    return call
+
+
+@memo_short_texts
 def check_query(query: str) -> Checked:
     """Refuse updates and SERVICE; return the query form and its FROM / FROM NAMED graphs."""
-    return _check(query) if len(query) > MEMO_TEXT else _check_memo(query)
-
-
-def _check(query: str) -> Checked:
     decoded = decode_escapes(query)
     toks = tokens(decoded)
     words = [(i, text.lower()) for i, (kind, text) in enumerate(toks) if kind == "word"]
@@ -98,9 +108,6 @@ def _check(query: str) -> Checked:
             raise HttpError(400, "FROM must be followed by a graph IRI")
         graphs[named].append(toks[j][1])
     return Checked(form, tuple(graphs[False]), tuple(graphs[True]))
-
-
-_check_memo = lru_cache(maxsize=1024)(_check)
 
 
 def check_graphs(requested: list[str], available: frozenset[str], where: str) -> None:

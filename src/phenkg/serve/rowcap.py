@@ -12,30 +12,21 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 
-from phenkg.serve.guard import MEMO_TEXT, STRICT_TOKEN, TOKEN
+from phenkg.serve.guard import STRICT_TOKEN, TOKEN, memo_short_texts
 
 FORMATS = {"json": "JSON", "xml": "XML", "tsv": "TSV"}   # negotiated name -> pyoxigraph format
 _NUMBER = re.compile(r"\s*([0-9]+)")
 
 
+@memo_short_texts
 def limited(query: str, rows: int) -> str | None:
     """The SELECT query with at most `rows` rows at its top level; None if that cannot be written safely
     (the two readings of '<' disagree, \\u escapes, no closed top-level group)."""
-    if len(query) > MEMO_TEXT:
-        return _limited(query, rows)
-    return _limited_memo(query, rows)
-
-
-def _limited(query: str, rows: int) -> str | None:
     if "\\u" in query or "\\U" in query:
         return None
     rewritten = _rewrite(query, rows, TOKEN)
     return rewritten if rewritten == _rewrite(query, rows, STRICT_TOKEN) else None
-
-
-_limited_memo = lru_cache(maxsize=1024)(_limited)   # a pure function of the text, like the guard
 
 
 def _rewrite(query: str, rows: int, token: re.Pattern) -> str | None:

@@ -84,8 +84,6 @@ class Executor:
                 return execute(self.store, job)
         except SyntaxError as exc:
             raise HttpError(400, f"malformed query: {exc}") from None
-        except HttpError:
-            raise
         except Exception as exc:
             raise HttpError(500, f"the query failed: {type(exc).__name__}: {exc}") from None
 
