@@ -304,8 +304,8 @@ def test_guard_memoises_only_short_queries():
 def test_guard_reads_from_graphs():
     checked = check_query("SELECT * FROM <http://a/> FROM NAMED <http://b/> from named <http://c/> "
                           "{ ?s ?p ?o }")
-    assert checked.default_graphs == ("<http://a/>",)
-    assert checked.named_graphs == ("<http://b/>", "<http://c/>")
+    assert checked.default_graphs == ("http://a/",)
+    assert checked.named_graphs == ("http://b/", "http://c/")
 
 
 # -- linked data -------------------------------------------------------------------------------------

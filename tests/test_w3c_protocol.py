@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,7 +19,7 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
-from phenkg.serve import Executor, Settings, create_app, make_server
+from phenkg.serve import Settings, running
 
 from .conftest import ROOT
 
@@ -76,15 +75,9 @@ def endpoint(tmp_path_factory):
     del store
     reader = pyoxigraph.Store.read_only(str(path))
     graphs = frozenset(g.value for g in reader.named_graphs())
-    server = make_server("127.0.0.1", 0, create_app(Executor(reader), Settings(graphs=graphs), reader))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield graph, server.port
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.listener.close()
+    del reader
+    with running(path, Settings(graphs=graphs)) as url:
+        yield graph, int(url.rsplit(":", 1)[1])
 
 
 def perform(graph: Graph, request, port: int) -> tuple[int, str, bytes]:

@@ -152,8 +152,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 # -- serve, push, query ---------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
-    from phenkg.serve import run
-    return run(args)
+    from phenkg.serve import ServeOptions, get_once, serve
+
+    options = ServeOptions(data=args.data, base=args.base, dist=args.dist, host=args.host, port=args.port,
+                           timeout=args.timeout, max_rows=args.max_rows, workers=args.workers,
+                           max_memory_mb=args.max_memory)
+    if args.get:
+        status, body = get_once(options, args.get, args.accept)
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+        return EXIT_OK if 200 <= status < 300 else EXIT_PROBLEMS
+    serve(options)
+    return EXIT_OK
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -212,12 +222,15 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--dist", type=Path, default=None, help="serve a built dist/ instead of data/")
     sub.add_argument("--timeout", type=float, default=10.0,
-                     help="seconds a request may take; past it the answer is 503 and its worker is replaced "
-                          "(default 10)")
+                     help="seconds a request may take; past it the answer is 503 and its query evaluator is "
+                          "replaced (default 10)")
     sub.add_argument("--max-rows", type=int, default=10000, help="row cap for query results (default 10000)")
     sub.add_argument("--workers", type=int, default=2,
-                     help="processes answering requests on the one port, each with a thread per connection "
+                     help="confined query evaluator processes, each answering one request at a time "
                           "(default 2)")
+    sub.add_argument("--max-memory", type=int, default=1024, metavar="MB",
+                     help="memory budget of each query evaluator; a request past it is answered 503 and its "
+                          "evaluator replaced (default 1024)")
     sub.add_argument("--get", metavar="PATH", help="answer one GET request in-process, print it, exit")
     sub.add_argument("--accept", default="*/*", help="Accept header for --get")
     sub = command("push", cmd_push, "load the graph into an external triple store")

@@ -1,31 +1,46 @@
 """`phenkg serve`: the SPARQL endpoint, the query page and a page for every entity.
 
-    create_app(Executor(store), settings, store) -> a WSGI app             (app.py, worker.py)
-    HttpServer(listener, app, timeout=...)      -> HTTP/1.1 with a deadline  (server.py)
-    Workers(listener, spec, size)               -> processes that serve it   (worker.py)
-    run(args) -> exit code                                     (the CLI's entry point, below)
+    create_app(Executor(store), settings, store) -> the WSGI app: routing, protocol, pages  (app.py)
+    evaluator processes run that app, confined, one request at a time         (evaluator.py, sandbox.py)
+    Pool -> the evaluators, each request under the timeout and memory budget  (pool.py)
+    Granian + Front -> HTTP, files, and each request handed to the pool       (front.py)
+    serve(options) / get_once(options)                       (the CLI's entry points, below)
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
-import signal
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from phenkg.errors import PhenkgError
 from phenkg.serve.app import App, Settings, create_app
+from phenkg.serve.evaluator import ServeConfig, settings_to_json
 from phenkg.serve.http import error_body
-from phenkg.serve.server import HttpServer, listen, make_server
-from phenkg.serve.worker import Executor, Workers, WorkerSpec
+from phenkg.serve.worker import Executor
 
-__all__ = ["App", "Executor", "HttpServer", "Settings", "build_disk_store", "call", "create_app", "listen",
-           "make_server", "run"]
+__all__ = ["App", "Executor", "ServeOptions", "Settings", "build_disk_store", "call", "create_app", "get_once",
+           "running", "serve"]
+
+
+@dataclass
+class ServeOptions:
+    data: Path | None
+    base: str
+    dist: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timeout: float = 10.0
+    max_rows: int = 10000
+    workers: int = 2
+    max_memory_mb: int = 1024
 
 
 def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None = None) -> int:
@@ -69,60 +84,82 @@ def call(app, target: str, accept: str = "*/*", *, method: str = "GET", body: by
     return captured["status"], captured["headers"], out
 
 
-def run(args) -> int:
-    """Build the store, then answer --get once, or start the workers and serve until stopped."""
-    import pyoxigraph
+def serve(options: ServeOptions) -> None:
+    """Build the store, then serve it until interrupted (Granian in front, confined evaluators behind)."""
+    from phenkg.serve.front import serve_forever
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
         path = Path(tmp) / "store"
-        triples = build_disk_store(path, args.data, args.base, getattr(args, "dist", None))
-        store = pyoxigraph.Store.read_only(str(path))
-        graphs = frozenset(g.value for g in store.named_graphs())
-        settings = Settings(base=args.base, max_rows=args.max_rows, graphs=graphs, dist=getattr(args, "dist", None))
-        if args.get:
-            return _get_once(create_app(Executor(store), settings, store), args.get, args.accept, args.timeout)
-        del store
-        spec = WorkerSpec(str(path), settings, args.timeout)
-        return _serve(spec, args.host, args.port, size=max(1, getattr(args, "workers", 2)), triples=triples,
-                      started=started)
-
-
-def _get_once(app, target: str, accept: str, timeout: float) -> int:
-    """Answer one request on stdout; a query past the timeout is abandoned (its thread dies with us)."""
-    answer: dict = {}
-    worker = threading.Thread(target=lambda: answer.setdefault("result", call(app, target, accept)), daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        sys.stdout.buffer.write(error_body(503, f"the query did not finish within the {timeout:g} s timeout; "
-                                                "narrow it or add a LIMIT"))
-        sys.stdout.flush()
-        return 1
-    status, _, body = answer["result"]
-    sys.stdout.buffer.write(body)
-    sys.stdout.flush()
-    return 0 if 200 <= status < 300 else 1
-
-
-def _serve(spec: WorkerSpec, host: str, port: int, *, size: int, triples: int, started: float) -> int:
-    try:
-        listener = listen(host, port)
-    except OSError as exc:
-        raise PhenkgError(f"cannot listen on {host}:{port}: {exc.strerror}",
-                          hint="pass another --port (0 picks a free one), or stop what is using it") from exc
-    workers = Workers(listener, spec, size)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    try:
-        workers.start()
-        shown = f"[{host}]" if ":" in host else host
-        print(f"phenkg: serving {triples:,} triples at http://{shown}:{listener.getsockname()[1]}/ "
-              f"(SPARQL endpoint /sparql; {size} worker{'s' * (size > 1)}; ready in "
-              f"{time.monotonic() - started:.1f} s; Ctrl-C stops)", flush=True)
-        workers.supervise()
-    except KeyboardInterrupt:
+        triples = build_disk_store(path, options.data, options.base, options.dist)
+        settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist)
+        config = ServeConfig(str(path), settings_to_json(settings), timeout=options.timeout,
+                             workers=max(1, options.workers), max_memory_mb=options.max_memory_mb,
+                             triples=triples, started=started)
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_forever(config, options.host, options.port, Path(tmp) / "config.json")
         print("phenkg: stopped", file=sys.stderr)
+
+
+def get_once(options: ServeOptions, target: str, accept: str) -> tuple[int, bytes]:
+    """Answer one request in-process: (status, body); a request past the timeout is abandoned (its
+    thread dies with us) and answered 503."""
+    import pyoxigraph
+
+    with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
+        path = Path(tmp) / "store"
+        build_disk_store(path, options.data, options.base, options.dist)
+        store = pyoxigraph.Store.read_only(str(path))
+        settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist)
+        app = create_app(Executor(store), settings, store)
+        answer: dict = {}
+        worker = threading.Thread(target=lambda: answer.setdefault("result", call(app, target, accept)),
+                                  daemon=True)
+        worker.start()
+        worker.join(options.timeout)
+        if worker.is_alive():
+            return 503, error_body(503, f"the query did not finish within the {options.timeout:g} s timeout; "
+                                        "narrow it or add a LIMIT")
+        status, _, body = answer["result"]
+        return status, body
+
+
+def _graphs(path: Path) -> frozenset[str]:
+    import pyoxigraph
+
+    store = pyoxigraph.Store.read_only(str(path))
+    try:
+        return frozenset(g.value for g in store.named_graphs())
     finally:
-        workers.close()
-        listener.close()
-    return 0
+        del store
+
+
+@contextlib.contextmanager
+def running(store_path: Path, settings: Settings, *, host: str = "127.0.0.1", ready_within: float = 60,
+            **config):
+    """A real server over an existing store, in a child process on a free loopback port: yields its
+    URL (without the trailing slash) and stops it afterwards. `config`: ServeConfig's fields."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
+        file = Path(tmp) / "config.json"
+        file.write_bytes(ServeConfig(str(store_path), settings_to_json(settings), **config).to_json())
+        process = subprocess.Popen([sys.executable, "-m", "phenkg.serve.front", str(file), host, "0"],
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + ready_within
+            line = ""
+            while time.monotonic() < deadline and "serving" not in line:
+                line = process.stdout.readline()
+                if not line:
+                    break
+            if "serving" not in line:
+                raise PhenkgError(f"the server did not start (exit code {process.poll()})", path=str(store_path))
+            yield line.split(" at ", 1)[1].split()[0].rstrip("/")
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

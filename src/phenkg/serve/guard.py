@@ -1,9 +1,15 @@
 """Check a SPARQL request before anything evaluates it: read-only, no SERVICE, only local graphs.
 
-A tokenizer, not a regex over the raw text: comments, string literals, IRIs, variables and prefixed
-names are read as whole tokens first, so `"SERVICE"` in a string or `ex:from` is fine while
-`service` or `From` as a keyword is caught. SPARQL's \\u escapes are decoded first (the grammar says
-they apply to the whole query text), so they cannot hide a keyword either.
+The decision is made on a real parse (rdflib's SPARQL 1.1 parser), not on patterns in the text: a
+query with a SERVICE clause anywhere in its parse tree is refused, and the FROM / FROM NAMED graphs
+come from the parsed dataset clause. SPARQL's \\u escapes are decoded first, as the grammar says, and
+the decoded text is what the engine evaluates, so the guard and the engine read the same query.
+
+The guard is the second line: evaluators run confined (sandbox.py), so a query the guard misreads
+still reaches nothing. It runs in the evaluator, under the request's deadline; the parser's own
+recursion bound refuses queries nested too deeply (a 400) before the engine parses them.
+
+`TOKEN` and `STRICT_TOKEN` are a tokenizer used by the row cap's rewrite (rowcap.py), not here.
 """
 
 from __future__ import annotations
@@ -27,18 +33,12 @@ _TOKENS = r"""
   | (?P<other>.)
 """
 # An IRIREF as the grammar has it. '<' is also less-than, and `?o<'>'` lexes as an IRI here although
-# SPARQL reads a comparison with a string: the guard does not rely on tokens alone for SERVICE, and
-# the row cap's rewrite (rowcap.py) is only trusted when STRICT_TOKEN, which takes an IRI only when it
-# has a scheme and no quote, reads the query the same way.
+# SPARQL reads a comparison with a string: the row cap's rewrite is only trusted when STRICT_TOKEN,
+# which takes an IRI only when it has a scheme and no quote, reads the query the same way.
 TOKEN = re.compile(_TOKENS.replace("IRI", r"<[^<>\"{}|^`\\\x00-\x20]*>", 1), re.VERBOSE | re.DOTALL)
 STRICT_TOKEN = re.compile(_TOKENS.replace("IRI", r"<(?:[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"'{}|^`\\\x00-\x20]*)?>", 1),
                           re.VERBOSE | re.DOTALL)
-
-# The shape of a SERVICE clause in the raw text (SERVICE SILENT? VarOrIri {), comments allowed between
-# its tokens. Looked for without regard to strings, IRIs or comments: a tokenizer can be misled into
-# reading a real clause as part of a string (`?o<'>'` lexes as an IRI), this cannot.
-_SERVICE_CLAUSE = re.compile(r"""(?<![\w:])service(?:\s|\#[^\n\r]*)*(?:silent(?:\s|\#[^\n\r]*)*)?
-    (?:<[^>]*>|[?$][^\s{#]*|[^\s{#<]*:[^\s{#]*)(?:\s|\#[^\n\r]*)*\{""", re.IGNORECASE | re.VERBOSE)
+MAX_OPENERS = 10_000   # brackets in one query; far more than any real query, and a cheap bound before parsing
 UPDATE_WORDS = {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
 QUERY_FORMS = {"select", "construct", "ask", "describe"}
 
@@ -84,30 +84,71 @@ def memo_short_texts(function):
 
 
 @memo_short_texts
-def check_query(query: str) -> Checked:
-    """Refuse updates and SERVICE; return the query form and its FROM / FROM NAMED graphs."""
-    decoded = decode_escapes(query)
-    toks = tokens(decoded)
-    words = [(i, text.lower()) for i, (kind, text) in enumerate(toks) if kind == "word"]
-    if any(w == "service" for _, w in words) or _SERVICE_CLAUSE.search(decoded):
+def check_query(query: str, refuse_service: bool = True) -> Checked:
+    """Refuse updates, SERVICE and over-deep nesting; return the form and the FROM / FROM NAMED graphs.
+
+    `query` is the decoded text (`decode_escapes`); `refuse_service=False` only for the tests that show
+    the sandbox holds without the guard.
+    """
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    openers = query.count("(") + query.count("{") + query.count("[")
+    if openers > MAX_OPENERS:
+        raise HttpError(400, f"the query has {openers:,} brackets; the limit is {MAX_OPENERS:,}")
+    try:
+        parsed = parseQuery(query)
+    except RecursionError:
+        raise HttpError(400, "the query is nested too deeply to be parsed safely; flatten it") from None
+    except ParseBaseException as exc:
+        if _first_word(query) in UPDATE_WORDS:
+            raise HttpError(403, "this endpoint is read-only: SPARQL Update requests are refused") from None
+        raise HttpError(400, f"malformed query: {exc}") from None
+    prologue, body = parsed[0], parsed[1]
+    if refuse_service and _has_service(body):
         raise HttpError(400, "SERVICE is not allowed: this endpoint never sends requests to other "
                         "endpoints for a caller")
-    first = next((w for _, w in words if w not in ("prefix", "base") and ":" not in w), None)
-    if first in UPDATE_WORDS:
-        raise HttpError(403, "this endpoint is read-only: SPARQL Update requests are refused")
-    form = next((w for _, w in words if w in QUERY_FORMS), None)
-    if form is None:
-        raise HttpError(400, "not a SPARQL query: expected SELECT, CONSTRUCT, ASK or DESCRIBE")
-    graphs: dict[bool, list[str]] = {False: [], True: []}
-    for i, word in words:
-        if word != "from":
-            continue
-        named = i + 1 < len(toks) and toks[i + 1][1].lower() == "named"
-        j = i + 2 if named else i + 1
-        if j >= len(toks) or toks[j][0] not in ("iri", "word"):
-            raise HttpError(400, "FROM must be followed by a graph IRI")
-        graphs[named].append(toks[j][1])
-    return Checked(form, tuple(graphs[False]), tuple(graphs[True]))
+    form = {"SelectQuery": "select", "ConstructQuery": "construct", "AskQuery": "ask",
+            "DescribeQuery": "describe"}[body.name]
+    graphs: dict[str, list[str]] = {"default": [], "named": []}
+    for clause in body.get("datasetClause") or []:
+        for kind in ("default", "named"):
+            if kind in clause:
+                graphs[kind].append(_absolute(clause[kind], prologue))
+    return Checked(form, tuple(graphs["default"]), tuple(graphs["named"]))
+
+
+def _first_word(query: str) -> str:
+    for kind, text in tokens(query[:4096]):
+        if kind == "word" and text.lower() not in ("prefix", "base") and ":" not in text:
+            return text.lower()
+    return ""
+
+
+def _has_service(tree) -> bool:
+    """Whether a ServiceGraphPattern appears anywhere in the parse tree (walked without recursion)."""
+    from pyparsing import ParseResults
+
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, ParseResults | list | tuple):
+            stack.extend(node)
+    return False
+
+
+def _absolute(term, prologue) -> str:
+    """A graph named in FROM as an absolute IRI (a prefixed name resolved, a relative IRI against BASE)."""
+    from rdflib.plugins.sparql.algebra import translatePName, translatePrologue
+
+    resolved = translatePrologue(prologue, None)
+    if getattr(term, "name", None) == "pname":
+        term = translatePName(term, resolved)
+    return str(resolved.absolutize(term))
 
 
 def check_graphs(requested: list[str], available: frozenset[str], where: str) -> None:

@@ -1,0 +1,282 @@
+"""The HTTP side of `phenkg serve`: Granian speaks HTTP, this ASGI app hands each request to an evaluator.
+
+    client --HTTP--> Granian (Rust: connections, parsing, header deadline) --ASGI--> Front
+    Front: files (/dist, /static) itself; every other request --> Pool --> a confined evaluator
+
+Granian (hyper and tokio underneath) owns connection handling and HTTP parsing: keep-alive,
+pipelining, framing, slow or half-open clients (a request head must arrive within HEAD_TIMEOUT).
+This app bounds the body (size and time), serves the static and downloadable files, and passes
+everything else to a pool of evaluator processes (pool.py, evaluator.py), which run the guard,
+the query and the pages under the timeout and the memory budget, confined by the OS (sandbox.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import socket
+import stat
+import sys
+import time
+from pathlib import Path
+
+from phenkg.errors import PhenkgError
+from phenkg.serve.evaluator import ServeConfig, settings_from_json
+from phenkg.serve.pool import Answer, Pool, error_answer
+
+HEAD_TIMEOUT = 10.0          # seconds for a request line and headers to arrive (then the connection closes)
+BODY_TIMEOUT = 30.0          # seconds for a request body to arrive
+DRAIN_LIMIT = 16_000_000     # bytes of an oversized body read and dropped before its 413
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                ".svg": "image/svg+xml"}
+CHUNK = 1 << 20
+CONFIG_VARIABLE = "PHENKG_SERVE_CONFIG"
+
+
+def served_file(folder: Path, name: str) -> tuple[int, os.stat_result] | None:
+    """An open descriptor of the regular file `name` directly inside `folder`, or None.
+
+    No path separators, no dot files, no symbolic links (O_NOFOLLOW, on the folder's own descriptor),
+    nothing but a regular file: what is served cannot be steered outside the folder.
+    """
+    if not name or "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
+        return None
+    try:
+        directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
+    except OSError:
+        return None
+    finally:
+        os.close(directory)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    return fd, info
+
+
+class Front:
+    """The ASGI app: lifespan starts and stops the pool; HTTP requests are answered as above."""
+
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self.settings = settings_from_json(config.settings)
+        self.pool = Pool(config)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self.http(scope, receive, send)
+
+    async def lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.pool.start()
+                except Exception as exc:
+                    print(f"phenkg: {exc}", file=sys.stderr, flush=True)
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+                self.announcing = asyncio.get_running_loop().create_task(self.announce())
+            elif message["type"] == "lifespan.shutdown":
+                await self.pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def announce(self) -> None:
+        """Say "serving" once a connection is really accepted (Granian listens after the start-up)."""
+        config, pool = self.config, self.pool
+        host, _, port = config.extra.get("url", "").rstrip("/").rpartition("//")[2].rpartition(":")
+        for _ in range(500):
+            try:
+                _, writer = await asyncio.open_connection(host.strip("[]"), int(port))
+            except OSError:
+                await asyncio.sleep(0.02)
+            else:
+                writer.close()
+                break
+        sandbox = ", ".join(pool.sandbox) or "none"
+        print(f"phenkg: serving {config.triples:,} triples at {config.extra.get('url', '')} "
+              f"(SPARQL endpoint /sparql; {config.workers} query evaluator{'s' * (config.workers > 1)}, "
+              f"confined by {sandbox}; ready in {time.monotonic() - config.started:.1f} s; Ctrl-C stops)",
+              flush=True)
+        for missing in pool.missing:
+            print(f"phenkg: warning: the query sandbox lacks {missing}", file=sys.stderr, flush=True)
+
+    async def http(self, scope, receive, send) -> None:
+        method = scope["method"]
+        path = scope["path"]
+        head, _, rest = path.lstrip("/").partition("/")
+        if head in ("dist", "static") and rest and method in ("GET", "HEAD"):
+            await self.file(head, rest, method, send)
+            return
+        headers = _headers(scope)
+        answer = await self.forward(scope, headers, receive)
+        await _send(send, answer, method)
+
+    async def forward(self, scope, headers: dict[str, str], receive) -> Answer:
+        limit = self.settings.max_body
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            # read (a bounded part of) the body first, so that the client sees the answer, not a reset
+            with contextlib.suppress(TimeoutError, _TooLarge, asyncio.CancelledError):
+                await asyncio.wait_for(_read_body(receive, DRAIN_LIMIT, keep=False), BODY_TIMEOUT)
+            return error_answer(413, f"the request body has {int(declared):,} bytes; the limit is {limit:,}")
+        try:
+            body = await asyncio.wait_for(_read_body(receive, limit), BODY_TIMEOUT)
+        except TimeoutError:
+            return error_answer(408, f"the request body did not arrive within {BODY_TIMEOUT:g} s")
+        except _TooLarge:
+            return error_answer(413, f"the request body is over the limit of {limit:,} bytes")
+        target = scope.get("raw_path") or scope["path"].encode()
+        if isinstance(target, bytes):
+            target = target.decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        request = {"method": scope["method"], "target": target, "accept": headers.get("accept"),
+                   "content_type": headers.get("content-type", "")}
+        return await self.pool.answer(json.dumps(request).encode(), body)
+
+    async def file(self, kind: str, name: str, method: str, send) -> None:
+        folder = STATIC if kind == "static" else self.settings.dist
+        opened = served_file(folder, name) if folder is not None else None
+        if opened is None:
+            detail = (f"no file {name} in the built dataset" if folder is not None or kind == "static"
+                      else "no downloads here: run `phenkg build`, then `phenkg serve --dist dist/`")
+            await _send(send, error_answer(404, detail), method)
+            return
+        fd, info = opened
+        media = STATIC_TYPES.get(Path(name).suffix) if kind == "static" else _download_type(name)
+        headers = [("Content-Type", media or "application/octet-stream"), ("Content-Length", str(info.st_size)),
+                   ("Access-Control-Allow-Origin", "*"), ("Cache-Control", "max-age=300")]
+        with os.fdopen(fd, "rb") as stream:
+            await send({"type": "http.response.start", "status": 200, "headers": _encode(headers)})
+            if method == "HEAD":
+                await send({"type": "http.response.body", "body": b""})
+                return
+            while True:
+                chunk = stream.read(CHUNK)
+                more = len(chunk) == CHUNK
+                await send({"type": "http.response.body", "body": chunk, "more_body": more})
+                if not more:
+                    return
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(receive, limit: int, *, keep: bool = True) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise asyncio.CancelledError
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        if keep:
+            chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _headers(scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
+def _encode(headers) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+
+
+async def _send(send, answer: Answer, method: str) -> None:
+    status, headers, body = answer
+    if not any(k.lower() == "content-length" for k, _ in headers):
+        headers = [*headers, ("Content-Length", str(len(body)))]
+    await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+
+def _download_type(name: str) -> str:
+    from phenkg.export import FORMATS
+
+    types = {f".{f.extension}": f.media_type for f in FORMATS.values()}
+    types |= {".jsonld": "application/ld+json", ".txt": "text/plain; charset=utf-8", ".html": "text/html"}
+    return types.get(Path(name).suffix, "application/octet-stream")
+
+
+def from_environment() -> Front:
+    """Granian's factory: the app for the config file named by $PHENKG_SERVE_CONFIG."""
+    return Front(ServeConfig.from_json(Path(os.environ[CONFIG_VARIABLE]).read_bytes()))
+
+
+def serve_forever(config: ServeConfig, host: str, port: int, config_file: Path) -> None:
+    """Serve until interrupted (SIGINT or SIGTERM): Granian in front, the pool behind it.
+
+    The port is reserved first by a socket bound with SO_REUSEPORT and kept open (never listening):
+    port 0 then names one free port that nothing else can take, and Granian's worker binds the same
+    port beside it (Granian on Linux binds in its worker, with SO_REUSEPORT).
+    """
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    reservation = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if hasattr(socket, "SO_REUSEPORT"):
+            reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        reservation.bind((host, port))
+    except OSError as exc:
+        reservation.close()
+        raise PhenkgError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                          hint="pass another --port (0 picks a free one), or stop what is using it") from exc
+    port = reservation.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    config.extra["url"] = f"http://{shown}:{port}/"
+    config_file.write_bytes(config.to_json())
+    os.environ[CONFIG_VARIABLE] = str(config_file)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)      # many idle clients must not starve new ones
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else max(soft, 65536), hard))
+    try:
+        Granian("phenkg.serve.front:from_environment", factory=True, address=host, port=port,
+                interface=Interfaces.ASGI, workers=1, http=HTTPModes.http1, websockets=False, backlog=1024,
+                http1_settings=HTTP1Settings(header_read_timeout=int(HEAD_TIMEOUT * 1000)),
+                log_level=LogLevels.warning, respawn_failed_workers=True).serve()
+    finally:
+        reservation.close()
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m phenkg.serve.front CONFIG.json HOST PORT`: serve an existing store (tests, benchmarks)."""
+    config_file, host, port = argv or sys.argv[1:4]
+    config = ServeConfig.from_json(Path(config_file).read_bytes())
+    config.started = time.monotonic()
+    try:
+        serve_forever(config, host, int(port), Path(config_file))
+    except KeyboardInterrupt:
+        pass
+    except PhenkgError as exc:
+        print(f"phenkg: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""The server's side of the evaluators: a pool of confined processes, each answering one request at a time.
+
+A request waits for an idle evaluator, is written to it, and its answer is awaited under the
+timeout. One spare evaluator, started and ready, waits beside them to take a killed one's place at
+once; its own replacement starts in the background.
+
+An evaluator that passes the timeout is killed (pyoxigraph cannot cancel a query); one
+that passes its memory budget dies by itself. In both cases the request is answered 503, a fresh
+evaluator is started in the background, and the other evaluators go on answering: nothing else is
+lost, because no evaluator ever holds more than one request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+
+from phenkg.errors import PhenkgError
+from phenkg.serve.evaluator import EXIT_MEMORY, FRAME, ServeConfig
+from phenkg.serve.http import error_body
+
+START_TIMEOUT = 120.0       # seconds an evaluator may take to open the store and say it is ready
+RESTART_PAUSE = 1.0         # seconds before trying again to start an evaluator that failed to start
+JSON = [("Content-Type", "application/json; charset=utf-8"), ("Access-Control-Allow-Origin", "*")]
+
+EVALUATOR = "import sys; from phenkg.serve.evaluator import main; sys.exit(main())"
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+def error_answer(status: int, detail: str, extra: list[tuple[str, str]] | None = None) -> Answer:
+    return status, [*JSON, *(extra or [])], error_body(status, detail)
+
+
+class Evaluator:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    async def send(self, header: bytes, body: bytes) -> None:
+        stdin = self.process.stdin
+        stdin.write(FRAME.pack(len(header), len(body)) + header + body)
+        await stdin.drain()
+
+    async def receive(self) -> tuple[bytes, bytes]:
+        stdout = self.process.stdout
+        header_size, body_size = FRAME.unpack(await stdout.readexactly(FRAME.size))
+        header = await stdout.readexactly(header_size)
+        return header, await stdout.readexactly(body_size) if body_size else b""
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
+
+class Pool:
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self.idle: asyncio.Queue[Evaluator] = asyncio.Queue()
+        self.all: set[Evaluator] = set()
+        self.sandbox: list[str] = []
+        self.missing: list[str] = []
+        self.closed = False
+        self.tasks: set[asyncio.Task] = set()
+        self.spares: list[Evaluator] = []       # started and ready, waiting to replace one that is killed
+        self.active = 0                          # evaluators answering requests (idle or busy)
+
+    async def start(self) -> None:
+        """Start every evaluator and wait until each is ready; a failure stops them all."""
+        results = await asyncio.gather(*(self._start_one() for _ in range(max(1, self.config.workers) + 1)),
+                                       return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            await self.close()
+            raise failures[0]
+
+    async def _start_one(self) -> Evaluator:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", EVALUATOR, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=2**20, env={**os.environ, "RUST_BACKTRACE": "0"})   # one line, not a backtrace, on abort
+        evaluator = Evaluator(process)
+        self.all.add(evaluator)
+        try:
+            config = self.config.to_json()
+            await evaluator.send(b"{}", config)
+            header, _ = await asyncio.wait_for(evaluator.receive(), START_TIMEOUT)
+        except (asyncio.IncompleteReadError, ConnectionError, TimeoutError) as exc:
+            evaluator.kill()
+            self.all.discard(evaluator)
+            await process.wait()
+            raise PhenkgError(f"a query evaluator did not start (exit code {process.returncode})",
+                              path=self.config.store_path, hint="see the messages above") from exc
+        ready = json.loads(header)
+        self.sandbox, self.missing = ready.get("sandbox", []), ready.get("missing", [])
+        if self.active < max(1, self.config.workers):
+            self.active += 1
+            self.idle.put_nowait(evaluator)
+        else:
+            self.spares.append(evaluator)
+        return evaluator
+
+    def _replace(self, evaluator: Evaluator) -> None:
+        """Drop a dead or killed evaluator, put a spare in its place at once, and start another spare."""
+        evaluator.kill()
+        self.all.discard(evaluator)
+        self.active -= 1
+        if self.closed:
+            return
+        if self.spares:
+            self.active += 1
+            self.idle.put_nowait(self.spares.pop())
+        task = asyncio.get_running_loop().create_task(self._restart(evaluator))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _restart(self, old: Evaluator) -> None:
+        await old.process.wait()
+        while not self.closed:
+            try:
+                await self._start_one()
+                return
+            except PhenkgError as exc:
+                print(f"phenkg: {exc}; trying again", file=sys.stderr, flush=True)
+                await asyncio.sleep(RESTART_PAUSE)
+
+    async def answer(self, request: bytes, body: bytes) -> Answer:
+        """Have an evaluator answer one request (a JSON header and its body) within the timeout."""
+        timeout = self.config.timeout
+        try:
+            evaluator = await asyncio.wait_for(self.idle.get(), timeout)
+        except TimeoutError:
+            return error_answer(503, f"every query evaluator stayed busy for {timeout:g} s; try again",
+                                [("Retry-After", "1")])
+        try:
+            await evaluator.send(request, body)
+            header, payload = await asyncio.wait_for(evaluator.receive(), timeout)
+        except TimeoutError:
+            self._replace(evaluator)
+            return error_answer(503, f"the request did not finish within the {timeout:g} s timeout and was "
+                                "stopped; narrow the query or add a LIMIT", [("Retry-After", "1")])
+        except (asyncio.IncompleteReadError, ConnectionError):
+            code = await self._died(evaluator)
+            if code in (EXIT_MEMORY, -signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV):
+                return error_answer(503, f"the request needed more than the {self.config.max_memory_mb:,} MB "
+                                    "memory budget and was stopped; narrow the query or add a LIMIT",
+                                    [("Retry-After", "1")])
+            return error_answer(500, f"the query evaluator failed (exit code {code}); see the server log")
+        except asyncio.CancelledError:          # the client went away: the evaluator may still be busy
+            self._replace(evaluator)
+            raise
+        self.idle.put_nowait(evaluator)
+        answer = json.loads(header)
+        return answer["status"], [tuple(h) for h in answer["headers"]], payload
+
+    async def _died(self, evaluator: Evaluator) -> int | None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(evaluator.process.wait(), 5)
+        code = evaluator.process.returncode
+        self._replace(evaluator)
+        return code
+
+    async def close(self) -> None:
+        self.closed = True
+        for evaluator in list(self.all):
+            if evaluator.process.stdin is not None:
+                evaluator.process.stdin.close()
+            evaluator.kill()
+        for evaluator in list(self.all):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(evaluator.process.wait(), 5)
+        self.all.clear()
