@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -79,6 +81,22 @@ def query_params(text: str) -> dict[str, list[str]]:
     return {key: list(values) for key, values in _parsed_query_string(text)}
 
 
+def read_regular_file(folder: Path, name: str) -> bytes | None:
+    """The bytes of the regular file `name` directly inside `folder` (which may itself be a symlink);
+    None for a path, a dotfile, a symlink (even one pointing inside), a folder or anything else."""
+    if not name or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
+        return None
+    try:
+        root = folder.resolve(strict=True)
+        fd = os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return file.read()
+
+
 def _decode(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8")
@@ -146,19 +164,19 @@ class App:
 
         if self.settings.dist is None:
             raise HttpError(404, "no downloads here: run `phenkg build`, then `phenkg serve --dist dist/`")
-        file = self.settings.dist / name
-        if "/" in name or name.startswith(".") or not file.is_file():
+        body = read_regular_file(self.settings.dist, name)
+        if body is None:
             raise HttpError(404, f"no file {name} in the built dataset")
         types = {f".{f.extension}": f.media_type for f in FORMATS.values()}
         types |= {".jsonld": "application/ld+json", ".txt": "text/plain; charset=utf-8", ".html": "text/html"}
-        return Response(200, file.read_bytes(), types.get(file.suffix, "application/octet-stream"))
+        return Response(200, body, types.get(Path(name).suffix, "application/octet-stream"))
 
     def static(self, name: str) -> Response:
-        file = STATIC / name
-        if "/" in name or name.startswith(".") or not file.is_file():
+        body = read_regular_file(STATIC, name)
+        if body is None:
             raise HttpError(404, f"no static file {name}")
-        media = STATIC_TYPES.get(file.suffix, "application/octet-stream")
-        return Response(200, file.read_bytes(), media, [("Cache-Control", "max-age=300")])
+        media = STATIC_TYPES.get(Path(name).suffix, "application/octet-stream")
+        return Response(200, body, media, [("Cache-Control", "max-age=300")])
 
     # -- SPARQL 1.1 Protocol ----------------------------------------------------------------------
     def sparql(self, request: Request) -> Response:
