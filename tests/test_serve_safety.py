@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 from html.parser import HTMLParser
 from urllib.parse import urlencode
@@ -336,3 +337,30 @@ def test_explicit_projection_keeps_its_order():
     assert json.loads(body)["head"]["vars"] == ["b", "a"]
 
 
+
+
+@pytest.mark.parametrize(("extra", "endpoint"), [
+    (["--public-url", "https://data.example/kg/"], "https://data.example/kg/sparql"),
+    (["--host", "127.0.0.1", "--port", "8123"], "http://127.0.0.1:8123/sparql"),
+])
+def test_public_url_option_sets_the_endpoint(extra, endpoint):
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-m", "phenkg.cli", "serve", "--data", str(DATA), *extra,
+                           "--get", "/sparql", "--accept", "application/n-triples"],
+                          capture_output=True, cwd=ROOT, timeout=120, check=False,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+    assert done.returncode == 0, done.stderr[-2000:]
+    graph = pyoxigraph.Store()
+    graph.load(done.stdout, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert [r["e"].value for r in graph.query(SD_ENDPOINT)] == [endpoint]
+
+
+def test_public_url_must_be_an_http_url():
+    from phenkg.errors import PhenkgError
+    for bad in ("javascript:alert(1)", "https://a b/", "https://x/>", "ftp://x/"):
+        with pytest.raises(PhenkgError):
+            Settings(public_url=bad)

@@ -211,6 +211,9 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--dist", type=Path, default=None, help="serve a built dist/ instead of data/")
+    sub.add_argument("--public-url", metavar="URL", default=None,
+                     help="the URL clients reach this server at, for the service description's sd:endpoint "
+                          "and the BASE of queries (default http://HOST:PORT/ as bound; never the Host header)")
     sub.add_argument("--timeout", type=float, default=10.0,
                      help="seconds a request may take; past it the answer is 503 and its worker is replaced "
                           "(default 10)")
