@@ -79,13 +79,19 @@ def run(args) -> int:
         triples = build_disk_store(path, args.data, args.base, getattr(args, "dist", None))
         store = pyoxigraph.Store.read_only(str(path))
         graphs = frozenset(g.value for g in store.named_graphs())
-        settings = Settings(base=args.base, max_rows=args.max_rows, graphs=graphs, dist=getattr(args, "dist", None))
+        settings = Settings(base=args.base, max_rows=args.max_rows, graphs=graphs, dist=getattr(args, "dist", None),
+                            public_url=getattr(args, "public_url", None) or bound_url(args.host, args.port))
         if args.get:
             return _get_once(create_app(Executor(store), settings, store), args.get, args.accept, args.timeout)
         del store
         spec = WorkerSpec(str(path), settings, args.timeout)
         return _serve(spec, args.host, args.port, size=max(1, getattr(args, "workers", 2)), triples=triples,
                       started=started)
+
+
+def bound_url(host: str, port: int) -> str:
+    """http://HOST:PORT/, the default --public-url."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
 def _get_once(app, target: str, accept: str, timeout: float) -> int:
@@ -111,6 +117,8 @@ def _serve(spec: WorkerSpec, host: str, port: int, *, size: int, triples: int, s
     except OSError as exc:
         raise PhenkgError(f"cannot listen on {host}:{port}: {exc.strerror}",
                           hint="pass another --port (0 picks a free one), or stop what is using it") from exc
+    if spec.settings.public_url == bound_url(host, port):          # the default: the port as bound (--port 0)
+        spec.settings.public_url = bound_url(host, listener.getsockname()[1])
     workers = Workers(listener, spec, size)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
