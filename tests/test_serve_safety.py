@@ -292,6 +292,10 @@ def test_explain_query_error_is_pure_and_keeps_other_messages():
     message = "error at 1:60: expected something"
     assert explain_query_error(query, message) == message
     assert "schema:" in explain_query_error("ASK { ?x schema:name ?y }", "error at 1:10: whatever")
+    noisy = explain_query_error("ASK { ?x ?y 1x }", "error at 1:14: expected one of ['\\u{00B7}'..='\\u{036F}']")
+    assert noisy.startswith("error at 1:14: the query does not parse here")
+    assert "\\u{" not in noisy
+    assert noisy.endswith("ASK { ?x ?y 1x }\n                 ^")
 
 
 # -- 7. SELECT * columns in the order the variables first appear ------------------------------------

@@ -83,7 +83,8 @@ class Executor:
             with self.deadline():
                 return execute(self.store, job)
         except SyntaxError as exc:
-            raise HttpError(400, f"malformed query: {exc}") from None
+            from phenkg.serve.query_errors import explain_query_error
+            raise HttpError(400, f"malformed query: {explain_query_error(job.query, str(exc))}") from None
         except Exception as exc:
             raise HttpError(500, f"the query failed: {type(exc).__name__}: {exc}") from None
 
