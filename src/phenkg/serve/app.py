@@ -18,6 +18,7 @@ from phenkg.serve.guard import check_graphs, check_query, memo_short_texts
 from phenkg.serve.http import HttpError, Response, error_body, error_response
 from phenkg.serve.pages import Describer, entity_response, page
 from phenkg.serve.query_page import query_page
+from phenkg.serve.results import reorder_columns, star_order
 from phenkg.serve.worker import Job
 from phenkg.vocab import DEFAULT_BASE, KINDS
 
@@ -264,6 +265,8 @@ class App:
         job = Job(text, checked.form, chosen.name, self.settings.max_rows, default_graphs, named_graphs,
                   self.settings.endpoint)
         outcome = self.executor.run(job)
+        if checked.form == "select" and (order := star_order(text)):
+            outcome.body = reorder_columns(outcome.body, chosen.name, order)
         headers = [("Vary", "Accept"), ("Cache-Control", "no-store"),
                    ("Access-Control-Expose-Headers", "X-Result-Truncated")]
         if outcome.truncated:
