@@ -156,7 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     options = ServeOptions(data=args.data, base=args.base, dist=args.dist, host=args.host, port=args.port,
                            timeout=args.timeout, max_rows=args.max_rows, workers=args.workers,
-                           max_memory_mb=args.max_memory)
+                           max_memory_mb=args.max_memory, public_url=args.public_url)
     if args.get:
         status, body = get_once(options, args.get, args.accept)
         sys.stdout.buffer.write(body)
@@ -221,6 +221,9 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--dist", type=Path, default=None, help="serve a built dist/ instead of data/")
+    sub.add_argument("--public-url", metavar="URL", default=None,
+                     help="the URL clients reach this server at, for the service description's sd:endpoint "
+                          "and the BASE of queries (default http://HOST:PORT/ as bound; never the Host header)")
     sub.add_argument("--timeout", type=float, default=10.0,
                      help="seconds a request may take; past it the answer is 503 and its query evaluator is "
                           "replaced (default 10)")

@@ -9,6 +9,8 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 
+from phenkg.markup import link
+
 PHENKG = Namespace("https://w3id.org/phenkg/ontology#")
 
 # Prefixes used to write IRIs compactly; the first that matches wins.
@@ -59,7 +61,7 @@ def _term_html(graph: Graph, node: URIRef | BNode | Literal) -> str:
         return escape(str(node))
     if str(node).startswith(str(PHENKG)):
         return f'<a href="#{escape(anchor(node))}"><code>{escape(curie(node))}</code></a>'
-    return f'<a href="{escape(str(node))}"><code>{escape(curie(node))}</code></a>'
+    return f"<code>{link(str(node), curie(node))}</code>"
 
 
 def _text(graph: Graph, subject: URIRef, predicate: URIRef) -> str:

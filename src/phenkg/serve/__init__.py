@@ -41,6 +41,7 @@ class ServeOptions:
     max_rows: int = 10000
     workers: int = 2
     max_memory_mb: int = 1024
+    public_url: str | None = None     # the endpoint's address as clients see it (default: as bound)
 
 
 def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None = None) -> int:
@@ -92,7 +93,8 @@ def serve(options: ServeOptions) -> None:
     with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
         path = Path(tmp) / "store"
         triples = build_disk_store(path, options.data, options.base, options.dist)
-        settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist)
+        settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist,
+                            public_url=options.public_url)
         config = ServeConfig(str(path), settings_to_json(settings), timeout=options.timeout,
                              workers=max(1, options.workers), max_memory_mb=options.max_memory_mb,
                              triples=triples, started=started)
@@ -110,7 +112,9 @@ def get_once(options: ServeOptions, target: str, accept: str) -> tuple[int, byte
         path = Path(tmp) / "store"
         build_disk_store(path, options.data, options.base, options.dist)
         store = pyoxigraph.Store.read_only(str(path))
-        settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist)
+        shown = f"[{options.host}]" if ":" in options.host else options.host
+        settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist,
+                            public_url=options.public_url or f"http://{shown}:{options.port}/")
         app = create_app(Executor(store), settings, store)
         answer: dict = {}
         worker = threading.Thread(target=lambda: answer.setdefault("result", call(app, target, accept)),

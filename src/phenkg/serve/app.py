@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from phenkg.errors import PhenkgError
+from phenkg.markup import is_web_url
 from phenkg.serve import negotiate as nego
-from phenkg.serve.documents import Documents, rdf_response, service_description
+from phenkg.serve.documents import DOC_FORMATS, Documents, rdf_response, service_description
 from phenkg.serve.guard import check_graphs, check_query, decode_escapes, memo_short_texts
 from phenkg.serve.http import HttpError, Response, error_body, error_response
 from phenkg.serve.pages import Describer, entity_response, page
 from phenkg.serve.query_page import query_page
+from phenkg.serve.results import reorder_columns, star_order
 from phenkg.serve.worker import Job
 from phenkg.vocab import DEFAULT_BASE, KINDS
 
@@ -32,6 +37,32 @@ class Settings:
     max_body: int = 1_000_000         # bytes of a POST body
     graphs: frozenset[str] = field(default_factory=frozenset)   # named graphs the store holds
     dist: Path | None = None          # a built dist/ whose files are served at /dist/{name}
+    public_url: str | None = None     # where clients reach this server; None: the base (the IRIs' home)
+
+    def __post_init__(self) -> None:
+        if self.public_url is not None and not public_url_ok(self.public_url):
+            raise PhenkgError(f"the public URL {self.public_url!r} is not an http(s) URL",
+                              hint="pass --public-url like https://example.org/phenkg/")
+
+    @property
+    def endpoint(self) -> str:
+        """The SPARQL endpoint's URL: the sd:endpoint, and the BASE of queries. Never from a request's
+        Host header, which a client chooses."""
+        root = self.public_url or self.base
+        return root + ("sparql" if root.endswith("/") else "/sparql")
+
+
+def public_url_ok(url: str) -> bool:
+    """An absolute http(s) URL that is also a valid IRI (it is written into RDF as one)."""
+    from pyoxigraph import NamedNode
+
+    if not is_web_url(url):
+        return False
+    try:
+        NamedNode(url)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
@@ -77,6 +108,22 @@ def _parsed_query_string(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 def query_params(text: str) -> dict[str, list[str]]:
     """The parameters of a query string (a fresh dict: callers may add to it)."""
     return {key: list(values) for key, values in _parsed_query_string(text)}
+
+
+def read_regular_file(folder: Path, name: str) -> bytes | None:
+    """The bytes of the regular file `name` directly inside `folder` (which may itself be a symlink);
+    None for a path, a dotfile, a symlink (even one pointing inside), a folder or anything else."""
+    if not name or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
+        return None
+    try:
+        root = folder.resolve(strict=True)
+        fd = os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return file.read()
 
 
 def _decode(raw: bytes, what: str) -> str:
@@ -147,19 +194,19 @@ class App:
 
         if self.settings.dist is None:
             raise HttpError(404, "no downloads here: run `phenkg build`, then `phenkg serve --dist dist/`")
-        file = self.settings.dist / name
-        if "/" in name or name.startswith(".") or not file.is_file():
+        body = read_regular_file(self.settings.dist, name)
+        if body is None:
             raise HttpError(404, f"no file {name} in the built dataset")
         types = {f".{f.extension}": f.media_type for f in FORMATS.values()}
         types |= {".jsonld": "application/ld+json", ".txt": "text/plain; charset=utf-8", ".html": "text/html"}
-        return Response(200, file.read_bytes(), types.get(file.suffix, "application/octet-stream"))
+        return Response(200, body, types.get(Path(name).suffix, "application/octet-stream"))
 
     def static(self, name: str) -> Response:
-        file = STATIC / name
-        if "/" in name or name.startswith(".") or not file.is_file():
+        body = read_regular_file(STATIC, name)
+        if body is None:
             raise HttpError(404, f"no static file {name}")
-        media = STATIC_TYPES.get(file.suffix, "application/octet-stream")
-        return Response(200, file.read_bytes(), media, [("Cache-Control", "max-age=300")])
+        media = STATIC_TYPES.get(Path(name).suffix, "application/octet-stream")
+        return Response(200, body, media, [("Cache-Control", "max-age=300")])
 
     # -- SPARQL 1.1 Protocol ----------------------------------------------------------------------
     def sparql(self, request: Request) -> Response:
@@ -218,8 +265,10 @@ class App:
         offers = nego.RESULTS if checked.form in ("select", "ask") else nego.GRAPH
         chosen = nego.negotiate(offers, request.accept, request.param("format") or request.param("output"))
         job = Job(text, checked.form, chosen.name, self.settings.max_rows, default_graphs, named_graphs,
-                  self.endpoint(request))
+                  self.settings.endpoint)
         outcome = self.executor.run(job)
+        if checked.form == "select" and (order := star_order(text)):
+            outcome.body = reorder_columns(outcome.body, chosen.name, order)
         headers = [("Vary", "Accept"), ("Cache-Control", "no-store"),
                    ("Access-Control-Expose-Headers", "X-Result-Truncated")]
         if outcome.truncated:
@@ -227,18 +276,15 @@ class App:
                                                   "rows (the row cap); add a LIMIT or narrow the query"))
         return Response(200, outcome.body, chosen.media_type, headers)
 
-    @staticmethod
-    def endpoint(request: Request) -> str:
-        """This endpoint's URL as the client addressed it (the BASE of queries, the sd:endpoint)."""
-        environ = request.environ
-        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
-        return f"{environ.get('wsgi.url_scheme', 'http')}://{host}/sparql"
-
     def service_description(self, request: Request) -> Response:
-        if "text/html" in (request.accept or "") and not request.param("format"):
-            return Response(303, b"", "text/plain", [("Location", "/")])
-        triples = service_description(self.endpoint(request), self.triples)
-        return rdf_response(triples, request.accept, request.param("format"))
+        """GET /sparql without a query: the service description, or for a browser the query page (when
+        text/html ranks above every RDF type offered: RDF clients list text/html too, at a low q)."""
+        fmt = request.param("format")
+        chosen = nego.negotiate((*DOC_FORMATS, nego.HTML), request.accept, fmt)
+        if chosen is nego.HTML:
+            return Response(303, b"", "text/plain", [("Location", "/"), ("Vary", "Accept")])
+        triples = service_description(self.settings.endpoint, self.triples)
+        return rdf_response(triples, None, chosen.name)
 
 
 def create_app(executor, settings: Settings, store, documents: Documents | None = None, *,

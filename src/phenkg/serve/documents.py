@@ -14,7 +14,7 @@ from pathlib import Path
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
 from phenkg.serve.pages import page, serialize
-from phenkg.vocab import DCTERMS, PREFIXES, VOID
+from phenkg.vocab import DCTERMS, PREFIXES, RDF, VOID, XSD
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -111,9 +111,17 @@ def void_triples(store, base: str) -> list:
 
 
 def service_description(endpoint: str, triples: int) -> list:
-    formats = ", ".join(f"<{FORMATS_NS}{f}>" for f in RESULT_FORMATS)
-    return parse_turtle(f"""@prefix sd: <{SD}> .
-<{endpoint}> a sd:Service ; sd:endpoint <{endpoint}> ;
-  sd:supportedLanguage sd:SPARQL11Query ; sd:resultFormat {formats} ;
-  sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ; <{VOID}triples> {triples} ] ] .
-""")
+    """The SPARQL service description, built as terms: the endpoint URL is never parsed as Turtle."""
+    from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+    service, dataset, graph = NamedNode(endpoint), BlankNode(), BlankNode()
+    a = NamedNode(RDF + "type")
+    out = [Triple(service, a, NamedNode(SD + "Service")),
+           Triple(service, NamedNode(SD + "endpoint"), service),
+           Triple(service, NamedNode(SD + "supportedLanguage"), NamedNode(SD + "SPARQL11Query"))]
+    out += [Triple(service, NamedNode(SD + "resultFormat"), NamedNode(FORMATS_NS + f)) for f in RESULT_FORMATS]
+    return [*out, Triple(service, NamedNode(SD + "defaultDataset"), dataset),
+            Triple(dataset, a, NamedNode(SD + "Dataset")),
+            Triple(dataset, NamedNode(SD + "defaultGraph"), graph),
+            Triple(graph, a, NamedNode(SD + "Graph")),
+            Triple(graph, NamedNode(VOID + "triples"), Literal(str(triples), datatype=NamedNode(XSD + "integer")))]

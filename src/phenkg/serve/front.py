@@ -251,6 +251,8 @@ def serve_forever(config: ServeConfig, host: str, port: int, config_file: Path) 
     port = reservation.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     config.extra["url"] = f"http://{shown}:{port}/"
+    if not config.settings.get("public_url"):          # the endpoint's address: as bound, unless given
+        config.settings["public_url"] = config.extra["url"]
     config_file.write_bytes(config.to_json())
     os.environ[CONFIG_VARIABLE] = str(config_file)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)      # many idle clients must not starve new ones

@@ -10,6 +10,7 @@ import json
 from html import escape
 from urllib.parse import quote
 
+from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
 from phenkg.vocab import PHENKG, PREFIXES, RDF, SCHEMA, SKOS
@@ -106,18 +107,27 @@ class Describer:
 
 
 def local_href(iri: str, base: str) -> str | None:
-    """The path this server answers for an IRI under the base (None for other IRIs)."""
-    return "/" + iri[len(base):] if iri.startswith(base) else None
+    """The path this server answers for an IRI under the base (None for other IRIs, and for one whose
+    path would read as another host's: `//evil.example/`)."""
+    if not iri.startswith(base) or iri[len(base):].startswith(("/", "\\")):
+        return None
+    return "/" + iri[len(base):]
+
+
+def iri_link(iri: str, label: str, base: str) -> str:
+    """A link to this server's page for an IRI under the base, to the IRI itself when it is http(s),
+    and else the label as text."""
+    href = local_href(iri, base)
+    return link(href, label, local=True) if href else link(iri, label)
 
 
 def term_html(term, describer: Describer) -> str:
     kind = type(term).__name__
     if kind == "NamedNode":
-        href = local_href(term.value, describer.base)
-        if href:
-            text = describer.label(term.value) or term.value[len(describer.base):]
-            return f'<a href="{escape(href)}">{escape(text)}</a>'
-        return f'<a href="{escape(term.value)}">{escape(curie(term.value))}</a>'
+        if local_href(term.value, describer.base):
+            label = describer.label(term.value) or term.value[len(describer.base):]
+            return iri_link(term.value, label, describer.base)
+        return link(term.value, curie(term.value))
     if kind == "Literal":
         return escape(term.value)
     return escape(str(term))
@@ -134,7 +144,7 @@ def page(title: str, body: str, head: str = "") -> bytes:
 def entity_html(iri: str, describer: Describer) -> bytes:
     out, owned, incoming = describer.description(iri)
     name = describer.label(iri) or iri[len(describer.base):]
-    data = json.dumps(describer.jsonld(iri), ensure_ascii=False, indent=1).replace("</", "<\\/")
+    data = script_json(describer.jsonld(iri), indent=1)
     head = (f'<script type="application/ld+json">\n{data}\n</script>'
             + "".join(f'<link rel="alternate" type="{m}" href="?format={f}">'
                       for f, m in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
@@ -157,13 +167,11 @@ def entity_html(iri: str, describer: Describer) -> bytes:
             continue
         values = sorted((term_html(o, describer) for o in objects), key=str.lower)
         label = "type" if predicate == RDF + "type" else curie(predicate)
-        rows.append(f'<tr><th><a href="{escape(predicate)}">{escape(label)}</a></th>'
-                    f"<td>{'<br>'.join(values)}</td></tr>")
+        rows.append(f"<tr><th>{link(predicate, label)}</th><td>{'<br>'.join(values)}</td></tr>")
     paper_prefix = describer.base + "paper/"
     papers = sorted({t.subject.value for t in incoming if t.subject.value.startswith(paper_prefix)})
     paper_items = sorted((describer.label(p) or p, p) for p in papers)
-    listed = "".join(f'<li><a href="{escape(local_href(p, describer.base) or p)}">{escape(t)}</a></li>'
-                     for t, p in paper_items)
+    listed = "".join(f"<li>{iri_link(p, t, describer.base)}</li>" for t, p in paper_items)
     others = [t for t in incoming if not t.subject.value.startswith(describer.base + "paper/")]
     body = (f"<h1>{escape(name)}</h1><p class=\"iri\"><code>{escape(iri)}</code></p>"
             f'<p class="formats">As <a href="?format=ttl">Turtle</a> · <a href="?format=jsonld">JSON-LD</a>'

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
 from string import Template
 
+from phenkg.markup import script_json
 from phenkg.serve.examples import examples
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "query.html"
@@ -16,7 +16,7 @@ def query_page(base: str) -> bytes:
     items = examples(base)
     buttons = "\n".join(f'<li><button type="button" class="example" data-index="{i}">'
                         f"{escape(title)}</button></li>" for i, (title, _) in enumerate(items))
-    data = json.dumps([{"title": t, "query": q} for t, q in items]).replace("</", "<\\/")
+    data = script_json([{"title": t, "query": q} for t, q in items])
     text = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        examples=buttons, examples_json=data, base_json=json.dumps(base), first=escape(items[0][1]))
+        examples=buttons, examples_json=data, base_json=script_json(base), first=escape(items[0][1]))
     return text.encode()

@@ -8,13 +8,17 @@ DESCRIBE triples capped here, then serialized by pyoxigraph.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from itertools import islice
 from json.encoder import encode_basestring as _string  # json.dumps' own escaping (C when available)
 from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import Literal, NamedNode
 
+from phenkg.serve.guard import decode_escapes, memo_short_texts, tokens
 from phenkg.vocab import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -94,9 +98,12 @@ def csv_term(term) -> str:
     if term is None:
         return ""
     kind = _kind(term)
-    text = "_:" + term.value if kind == "BlankNode" else term.value if kind != "Triple" else str(term)
+    return _csv_field("_:" + term.value if kind == "BlankNode" else term.value if kind != "Triple" else str(term))
+
+
+def _csv_field(text: str) -> str:
     if any(c in text for c in ',"\r\n'):
-        text = '"' + text.replace('"', '""') + '"'
+        return '"' + text.replace('"', '""') + '"'
     return text
 
 
@@ -143,3 +150,79 @@ def write_graph(triples, fmt: str, max_rows: int) -> tuple[bytes, bool]:
     prefixes = PREFIXES if fmt in ("ttl", "rdfxml") else None
     body = pyoxigraph.serialize(kept[:max_rows], format=rdf_format, prefixes=prefixes)
     return body or b"", truncated
+
+
+# -- SELECT * columns in query order -----------------------------------------------------------------
+# pyoxigraph lists the variables of SELECT * sorted by name; SPARQL's in-scope variables read in the
+# order they first appear in the pattern (as Jena and RDF4J write them, and as a reader expects). The
+# set comes from pyoxigraph (the written head), the order from the query's tokens.
+_XML_HEAD = re.compile(rb"<head>(.*?)</head>", re.DOTALL)
+_XML_VARIABLE = re.compile(rb"""<variable\s+name=(?:"([^"]*)"|'([^']*)')\s*/>""")
+
+
+@memo_short_texts
+def star_order(query: str) -> tuple[str, ...] | None:
+    """For a `SELECT *` query, its variable names in order of first appearance; None for other queries."""
+    toks = tokens(decode_escapes(query))
+    at = next((i for i, (kind, text) in enumerate(toks) if kind == "word" and text.lower() == "select"), None)
+    if at is None:
+        return None
+    at += 1
+    while at < len(toks) and toks[at][1].lower() in ("distinct", "reduced"):
+        at += 1
+    if at >= len(toks) or toks[at] != ("other", "*"):
+        return None
+    return tuple(dict.fromkeys(text[1:] for kind, text in toks[at + 1:] if kind == "var"))
+
+
+def in_query_order(names: list[str], order: tuple[str, ...]) -> list[str]:
+    """`names` (the variables written) sorted by `order`; any it lacks keep their place at the end."""
+    position = {name: i for i, name in enumerate(order)}
+    return sorted(names, key=lambda name: position.get(name, len(order)))
+
+
+def reorder_columns(body: bytes, fmt: str, order: tuple[str, ...]) -> bytes:
+    """Serialized SELECT results (JSON, XML, CSV or TSV) with their columns in `order`."""
+    if fmt == "json":
+        start = body.index(b'"vars":[') + len(b'"vars":')
+        end = body.index(b"]", start) + 1          # variable names hold no ']'
+        names = json.loads(body[start:end])
+        wanted = in_query_order(names, order)
+        if wanted == names:
+            return body
+        return body[:start] + json.dumps(wanted, ensure_ascii=False, separators=(",", ":")).encode() + body[end:]
+    if fmt == "xml":
+        head = _XML_HEAD.search(body)
+        if head is None:
+            return body
+        elements = {(m[1] or m[2]).decode(): m[0] for m in _XML_VARIABLE.finditer(head[1])}
+        names = list(elements)
+        wanted = in_query_order(names, order)
+        if wanted == names:
+            return body
+        return body[:head.start(1)] + b"".join(elements[n] for n in wanted) + body[head.end(1):]
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+        permutation = _permutation(rows[0] if rows else [], order)
+        if permutation is None:
+            return body
+        lines = [",".join(_csv_field(row[i]) if i < len(row) else "" for i in permutation) for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode()
+    if fmt == "tsv":                # one line a row; values are N-Triples terms, so tabs only separate
+        lines = body.decode("utf-8").split("\n")
+        permutation = _permutation([n[1:] for n in lines[0].split("\t")] if lines[0] else [], order)
+        if permutation is None:
+            return body
+        out = ["\t".join(fields[i] for i in permutation) if len(fields := line.split("\t")) > 1 else line
+               for line in lines[:-1]]
+        return ("\n".join(out) + "\n" + lines[-1]).encode()
+    return body
+
+
+def _permutation(names: list[str], order: tuple[str, ...]) -> list[int] | None:
+    """Column indexes that put `names` in `order`; None when they already are."""
+    wanted = in_query_order(names, order)
+    if wanted == names:
+        return None
+    index = {name: i for i, name in enumerate(names)}
+    return [index[name] for name in wanted]

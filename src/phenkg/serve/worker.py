@@ -71,7 +71,8 @@ class Executor:
             with self.deadline():
                 return execute(self.store, job)
         except SyntaxError as exc:
-            raise HttpError(400, f"malformed query: {exc}") from None
+            from phenkg.serve.query_errors import explain_query_error
+            raise HttpError(400, f"malformed query: {explain_query_error(job.query, str(exc))}") from None
         except OSError as exc:          # the sandbox refused a connection or a file (a SERVICE the guard missed)
             raise HttpError(400, "the query tried to reach the network or a file, which this endpoint never "
                             f"does for a caller ({exc.strerror or exc})") from None

@@ -16,18 +16,21 @@
     return node;
   }
 
+  // Only http(s) IRIs become links: a javascript:, data: or vbscript: IRI in the data stays text.
+  const webUrl = /^https?:\/\//i;
+
   function cell(term) {
     const td = el("td");
     if (!term) return td;
-    if (term.type === "uri") {
+    const local = term.type === "uri" && term.value.startsWith(base) ? term.value.slice(base.length) : null;
+    if (local !== null && !/^[\/\\]/.test(local)) {   // "//host" would be another site's URL
+      const a = el("a", local);
+      a.href = "/" + local;
+      a.className = "local";
+      td.appendChild(a);
+    } else if (term.type === "uri" && webUrl.test(term.value)) {
       const a = el("a", term.value);
-      if (term.value.startsWith(base)) {
-        a.href = "/" + term.value.slice(base.length);
-        a.textContent = term.value.slice(base.length);
-        a.className = "local";
-      } else {
-        a.href = term.value;
-      }
+      a.href = term.value;
       td.appendChild(a);
     } else {
       td.textContent = term.value;
