@@ -69,7 +69,7 @@ class Record:
                 raise self.fail(name, "is required", f"add `{name}:` to this record", at_field=False)
             return None
         if type(value) is not want:
-            raise self.fail(name, f"must be {_KINDS[want]}, not {kind(value)}", _HINTS[want].format(name=name))
+            raise self.fail(name, f"must be {_KINDS[want]}, not {kind(value)}", _HINTS[want].replace("{name}", name))
         return value
 
     def text(self, name: str, required: bool = False, pattern: re.Pattern | None = None) -> str | None:

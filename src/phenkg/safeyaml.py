@@ -73,13 +73,12 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         good = data[:exc.start].decode("utf-8")
         line, column = _position(good, len(good))
-        raise DataError(f"not UTF-8: byte 0x{data[exc.start]:02x}", path=where, line=line, column=column,
-                        hint="re-save the file as UTF-8") from exc
+        raise DataError(f"{_field_on_line(good, len(good))}not UTF-8: byte 0x{data[exc.start]:02x}", path=where,
+                        line=line, column=column, hint="re-save the file as UTF-8") from exc
     text = text.removeprefix("\ufeff")
     if found := HIDDEN.search(text):
         line, column = _position(text, found.start())
-        field = _LINE_FIELD.match(text, text.rfind("\n", 0, found.start()) + 1)
-        raise DataError(f"{field[1] + ': ' if field else ''}hidden character {_name(found[0][0])}", path=where,
+        raise DataError(f"{_field_on_line(text, found.start())}hidden character {_name(found[0][0])}", path=where,
                         line=line, column=column, hint="delete it (a reviewer cannot see it); write a line "
                         "break or tab in a value as \\n or \\t inside double quotes")
     return text
@@ -101,8 +100,18 @@ def load(text: str, path: Path) -> Any:
         loader.dispose()
 
 
-def _refuse(event: Any, path: Path, message: str, hint: str) -> DataError:
-    mark = event.start_mark
+def _refuse(event: Any, path: Path, message: str, hint: str, stack: list | None = None) -> DataError:
+    """A DataError at the event, naming the field it is in and the record's key when known."""
+    mark, field, key = event.start_mark, None, None
+    for container, pending in reversed(stack or []):
+        if field is None and type(pending) is str:
+            field = pending
+        if key is None and type(container) is dict and type(container.get("key")) is str:
+            key = container["key"]
+    if field and not message.startswith(f"{field}:"):
+        message = f"{field}: {message}"
+    if key:
+        message += f" [{path.stem.rstrip('s')} {key}]"
     return DataError(message, path=str(path), line=mark.line + 1, column=mark.column + 1, hint=hint)
 
 
@@ -121,10 +130,10 @@ def _build(loader: yaml.CSafeLoader, path: Path) -> Any:  # noqa: PLR0915 - one 
             container.append(value)
         elif frame[1] is _KEY:
             if type(value) is not str:
-                raise _refuse(event, path, "a field name must be text", "write `name: value`, one field a line")
+                raise _refuse(event, path, "a field name must be text", "write `name: value`, one field a line", stack)
             if value in container:
                 raise _refuse(event, path, f"{value}: appears twice in one mapping",
-                              "keep one of the two (YAML would silently keep the last)")
+                              "keep one of the two (YAML would silently keep the last)", stack)
             frame[1] = value
         else:
             container[frame[1]] = value
@@ -135,12 +144,12 @@ def _build(loader: yaml.CSafeLoader, path: Path) -> Any:  # noqa: PLR0915 - one 
         kind = type(event)
         if kind is yaml.ScalarEvent:
             if event.anchor is not None or event.tag is not None:
-                raise _properties(event, path)
+                raise _properties(event, path, stack)
             text = event.value
             if event.style:  # quoted or block: text, whatever it looks like
                 if event.style == '"' and (found := HIDDEN_VALUE.search(text)):
                     raise _refuse(event, path, f"hidden character {_name(found[0])} (written as an escape)",
-                                  "delete the escape; only \\n and \\t are allowed")
+                                  "delete the escape; only \\n and \\t are allowed", stack)
                 value: Any = text
             else:
                 value = _plain(event, text, resolve(yaml.ScalarNode, text, (True, False)), path, stack)
@@ -150,9 +159,9 @@ def _build(loader: yaml.CSafeLoader, path: Path) -> Any:  # noqa: PLR0915 - one 
                 root = value
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             if event.anchor is not None or event.tag is not None:
-                raise _properties(event, path)
+                raise _properties(event, path, stack)
             if stack and stack[-1][1] is _KEY:
-                raise _refuse(event, path, "a field name must be text", "write `name: value`, one field a line")
+                raise _refuse(event, path, "a field name must be text", "write `name: value`, one field a line", stack)
             stack.append([{}, _KEY] if kind is yaml.MappingStartEvent else [[], None])
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             container = stack.pop()[0]
@@ -162,7 +171,7 @@ def _build(loader: yaml.CSafeLoader, path: Path) -> Any:  # noqa: PLR0915 - one 
                 root = container
         elif kind is yaml.AliasEvent:
             raise _refuse(event, path, f"alias *{event.anchor}: aliases are not allowed in data/",
-                          "write the value out in full where it is used")
+                          "write the value out in full where it is used", stack)
         elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
@@ -183,25 +192,31 @@ def _plain(event: Any, text: str, tag: str, path: Path, stack: list) -> Any:
     if stack and stack[-1][1] is _KEY and type(stack[-1][0]) is dict:
         if text == "<<":
             raise _refuse(event, path, "<<: merge keys are not allowed in data/",
-                          "write the fields out in full in each record")
+                          "write the fields out in full in each record", stack)
         return text  # a field name; the schema refuses one it does not know
     if tag == _INT and _DECIMAL.fullmatch(text):
         digits = len(text.lstrip("+-"))
         if digits > MAX_DIGITS:
             raise _refuse(event, path, f"a number with {digits:,} digits", f"no value in data/ needs more than "
-                          f"{MAX_DIGITS}; {_QUOTE_HINT}")
+                          f"{MAX_DIGITS}; {_QUOTE_HINT}", stack)
         return int(text)
     what = {_INT: "a non-decimal integer"}.get(tag, "a " + tag.rsplit(":", 1)[-1])
     shown = text if len(text) <= 40 else text[:37] + "..."
-    raise _refuse(event, path, f"{shown!r} reads as {what} in YAML", f"{_QUOTE_HINT}; write numbers in decimal")
+    raise _refuse(event, path, f"{shown!r} reads as {what} in YAML", f"{_QUOTE_HINT}; write numbers in decimal", stack)
 
 
-def _properties(event: Any, path: Path) -> DataError:
+def _properties(event: Any, path: Path, stack: list) -> DataError:
     if event.anchor is not None:
         return _refuse(event, path, f"anchor &{event.anchor}: anchors and aliases are not allowed in data/",
-                       "write the value out in full where it is used")
+                       "write the value out in full where it is used", stack)
     return _refuse(event, path, f"tag {event.tag}: YAML tags are not allowed in data/",
-                   f"remove the tag; {_QUOTE_HINT}")
+                   f"remove the tag; {_QUOTE_HINT}", stack)
+
+
+def _field_on_line(text: str, offset: int) -> str:
+    """'title: ' when the line of `offset` starts a field named title (how a raw-text problem names its field)."""
+    found = _LINE_FIELD.match(text, text.rfind("\n", 0, offset) + 1)
+    return f"{found[1]}: " if found and found.end() <= offset else ""
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
