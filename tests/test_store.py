@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phenkg.errors import DataError
+from phenkg.safeyaml import HIDDEN_VALUE
 from phenkg.store import (
     NotCanonical,
     load_canonical,
@@ -73,8 +74,17 @@ def test_fast_reader_agrees_with_yaml(records):
         fast = "not canonical"
     expected = yaml.load(text, Loader=yaml.CSafeLoader)
     assert fast in (expected, "not canonical")
-    if not any(v in ([], {}) for r in records for v in r.values()):
+    if not any(v in ([], {}) for r in records for v in r.values()) and not HIDDEN_VALUE.search(text_of(expected)):
         assert fast == expected
+
+
+def text_of(value) -> str:
+    """Every string in a loaded value, joined (the fast reader leaves hidden characters to the strict one)."""
+    if isinstance(value, dict):
+        return "".join(text_of(k) + text_of(v) for k, v in value.items())
+    if isinstance(value, list):
+        return "".join(map(text_of, value))
+    return value if isinstance(value, str) else ""
 
 
 @pytest.mark.parametrize("text", [
@@ -122,12 +132,12 @@ def edit(path, old, new):
 
 @pytest.mark.parametrize(("file", "old", "new", "message"), [
     ("papers.yaml", "  title: Limitations", "  title: [Limitations", "not valid YAML"),
-    ("papers.yaml", "  title: Limitations", "  titel: Limitations", "unknown field(s) ['titel']"),
-    ("papers.yaml", "    year: 2022\n    line: 19", "    year: soon\n    line: 19", "'year' must be a int"),
+    ("papers.yaml", "  title: Limitations", "  titel: Limitations", "titel: unknown field"),
+    ("papers.yaml", "    year: 2022\n    line: 19", "    year: soon\n    line: 19", "year: must be a number"),
     ("papers.yaml", "  - topic: empirical-study\n    year: 2022\n    line: 19",
      "  - topic: emprical-study\n    year: 2022\n    line: 19", "unknown topic 'emprical-study'"),
     ("papers.yaml", "- key: arxiv-2111.06377", "- key: arxiv-2202.08384", "appears twice"),
-    ("topics.yaml", "- key: others\n  name: Others", "- key: others", "'name' is required"),
+    ("topics.yaml", "- key: others\n  name: Others", "- key: others", "name: is required"),
 ])
 def test_malformed_data_is_a_located_error(data_copy, file, old, new, message):
     edit(data_copy / file, old, new)
@@ -138,7 +148,7 @@ def test_malformed_data_is_a_located_error(data_copy, file, old, new, message):
     assert str(data_copy / file) in text
     if "YAML" not in message:
         assert "paper" in text or "topic" in text  # names the record
-        assert info.value.hint or "required" in message or "must be" in message
+        assert info.value.hint
 
 
 def test_missing_data_dir_says_what_to_run(tmp_path):

@@ -7,10 +7,11 @@ class PhenkgError(Exception):
     """Base class: a message a user can act on, and where it happened."""
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 hint: str | None = None) -> None:
+                 hint: str | None = None, column: int | None = None) -> None:
         self.message = message
         self.path = path
         self.line = line
+        self.column = column
         self.hint = hint
         super().__init__(self.describe())
 
@@ -18,6 +19,8 @@ class PhenkgError(Exception):
         where = self.path or ""
         if self.line is not None:
             where = f"{where}:{self.line}" if where else f"line {self.line}"
+            if self.column is not None:
+                where = f"{where}:{self.column}"
         text = f"{where}: {self.message}" if where else self.message
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 

@@ -12,18 +12,18 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, TypeVar
 
 from phenkg.errors import DataError
-from phenkg.model import Catalog, Link, Listing, Paper, Problem, Source, Topic, Venue
+from phenkg.model import Catalog, Paper
+from phenkg.records import Invalid, read_papers, read_problems, read_source, read_topics
+from phenkg.safeyaml import HIDDEN_VALUE, MAX_DIGITS, load, locate, read_text
 
 SOURCE, TOPICS, PAPERS, REPORT = "source.yaml", "topics.yaml", "papers.yaml", "import-report.yaml"
 FIX_COMMAND = "phenkg fmt"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+T = TypeVar("T")
 # YAML reads these as line breaks, or refuses them: never plain, and escaped inside quotes
 _UNSAFE = "\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff"
 _PLAIN = re.compile(f"^[^\\W\\d_][^{_UNSAFE}]*$")
@@ -139,35 +139,47 @@ def previous_source(data_dir: Path, list_bytes: bytes) -> dict[str, Any]:
     path = data_dir / SOURCE
     if not path.exists():
         return {}
-    previous = load_yaml(path) or {}
+    previous = load_yaml(path)
+    if not isinstance(previous, dict):
+        return {}
     copy = data_dir / str(previous.get("file", ""))
     return previous if copy.is_file() and copy.read_bytes() == list_bytes else {}
 
 
 # -- reading --------------------------------------------------------------------------------------
 def load_yaml(path: Path) -> Any:
+    """A data file's values (dicts, lists, str, int, None), read strictly: see `safeyaml`."""
+    return _load(path)[0]
+
+
+def _load(path: Path) -> tuple[Any, str]:
+    text = read_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise DataError("missing", path=str(path), hint="run `phenkg import LIST.md` to create data/") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"unreadable: {exc}", path=str(path)) from exc
-    try:
-        return load_canonical(text)
+        return load_canonical(text), text
     except NotCanonical:
-        pass  # hand-edited: let YAML read it
+        return load(text, path), text  # hand-edited
+
+
+def _read(path: Path, read: Callable[[Any], T]) -> T:
+    """The entries of one data file, or a DataError at the line and column of the first bad value."""
+    value, text = _load(path)
     try:
-        return yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise DataError(f"not valid YAML: {exc.problem}", path=str(path), line=line) from exc
+        return read(value)
+    except Invalid as exc:
+        line, column = locate(text, exc.where)
+        problem = exc.problem
+        if exc.first is not None:
+            problem += f" (first at line {locate(text, exc.first)[0]})"
+        entry = f" [{exc.entry}]" if exc.entry and exc.entry != exc.field else ""
+        raise DataError(f"{exc.field}: {problem}{entry}", path=str(path), line=line, column=column,
+                        hint=exc.hint) from None
 
 
 class NotCanonical(Exception):
     """The text is not in the form `render_files` writes; read it with a YAML parser instead."""
 
 
-_INT = re.compile(r"^(?:0|-?[1-9][0-9]*)$")
+_INT = re.compile(rf"^(?:0|-?[1-9][0-9]{{0,{MAX_DIGITS - 1}}})$")
 _ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$")
 _QUOTED_SURROGATE = re.compile(r"\\u[dD][89abAB]")
 
@@ -233,8 +245,8 @@ def _scalar(text: str) -> Any:
             value = json.loads(text)
         except ValueError as exc:
             raise NotCanonical(text) from exc
-        if not isinstance(value, str):
-            raise NotCanonical(text)
+        if not isinstance(value, str) or ("\\" in text and HIDDEN_VALUE.search(value)):
+            raise NotCanonical(text)  # the strict reader says where and why
         return value
     if _INT.match(text):
         return int(text)
@@ -243,89 +255,13 @@ def _scalar(text: str) -> Any:
     return text
 
 
-class _Record:
-    """Reads one YAML record, naming the file and record in every error."""
-
-    def __init__(self, raw: Any, path: Path, what: str, allowed: set[str]) -> None:
-        if not isinstance(raw, dict):
-            raise DataError(f"{what} is not a mapping", path=str(path))
-        self.raw, self.path, self.what = raw, path, what
-        if unknown := set(raw) - allowed:
-            self.fail(f"unknown field(s) {sorted(unknown)}", f"allowed fields: {sorted(allowed)}")
-
-    def fail(self, message: str, hint: str | None = None) -> None:
-        raise DataError(f"{self.what}: {message}", path=str(self.path), hint=hint)
-
-    def get(self, name: str, kind: type, required: bool = False) -> Any:
-        value = self.raw.get(name)
-        if value is None:
-            if required:
-                self.fail(f"'{name}' is required")
-            return None
-        if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, kind) or isinstance(value, bool):
-            self.fail(f"'{name}' must be a {kind.__name__}, not {type(value).__name__}")
-        return value
-
-    def strings(self, name: str) -> list[str]:
-        values = self.get(name, list) or []
-        return [str(v) for v in values]
-
-    def records(self, name: str, allowed: set[str]) -> list[_Record]:
-        return [_Record(x, self.path, f"{self.what}, {name}[{i}]", allowed)
-                for i, x in enumerate(self.get(name, list) or [])]
-
-
-def read_paper(raw: Any, path: Path, index: int) -> Paper:
-    key = raw.get("key", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
-    rec = _Record(raw, path, f"paper {key}", {"key", "title", "url", "links", "authors", "venue",
-                                               "keywords", "digest", "listings"})
-    venue = None
-    if rec.raw.get("venue") is not None:
-        v = _Record(rec.get("venue", dict), path, f"paper {key}, venue", {"printed", "name", "year", "qualifier"})
-        venue = Venue(v.get("printed", str, True), v.get("name", str) or v.get("printed", str),
-                      v.get("year", int), v.get("qualifier", str))
-    return Paper(
-        key=rec.get("key", str, True), title=rec.get("title", str, True), url=rec.get("url", str),
-        links=[Link(x.get("kind", str, True), x.get("url", str, True)) for x in rec.records("links", {"kind", "url"})],
-        authors=rec.strings("authors"), venue=venue, keywords=rec.strings("keywords"),
-        digest=rec.get("digest", str),
-        listings=[Listing(x.get("topic", str, True), x.get("year", int), x.get("line", int))
-                  for x in rec.records("listings", {"topic", "year", "line"})])
-
-
 def read_catalog(data_dir: Path) -> Catalog:
-    source_raw = _Record(load_yaml(data_dir / SOURCE), data_dir / SOURCE, "source",
-                         {"title", "file", "repository", "commit", "date", "preamble"})
-    source = Source(**{name: source_raw.get(name, str, name in ("title", "file"))
-                       for name in ("title", "file", "repository", "commit", "date", "preamble")})
-    topics = []
-    for i, raw in enumerate(load_yaml(data_dir / TOPICS) or []):
-        rec = _Record(raw, data_dir / TOPICS, f"topic #{i + 1}", {"key", "name", "years"})
-        topics.append(Topic(rec.get("key", str, True), rec.get("name", str, True),
-                            [int(y) for y in rec.get("years", list) or []]))
-    papers = [read_paper(raw, data_dir / PAPERS, i) for i, raw in enumerate(load_yaml(data_dir / PAPERS) or [])]
-    problems = []
-    report = data_dir / REPORT
-    if report.exists():
-        problems = [Problem(r["line"], r["code"], r["message"], r.get("severity", "warning"), r.get("entry"))
-                    for r in load_yaml(report) or []]
-    check_references(papers, topics, data_dir)
-    return Catalog(source, topics, papers, problems)
-
-
-def check_references(papers: list[Paper], topics: list[Topic], data_dir: Path) -> None:
-    """Keys are unique and every listing names a known topic."""
+    """The catalog in `data_dir`; any file that is missing, unreadable, hostile or of the wrong shape is a
+    DataError before anything is built from it."""
+    source = _read(data_dir / SOURCE, read_source)
+    topics = _read(data_dir / TOPICS, read_topics)
     topic_keys = {t.key for t in topics}
-    seen: set[str] = set()
-    for paper in papers:
-        if paper.key in seen:
-            raise DataError(f"paper key '{paper.key}' appears twice", path=str(data_dir / PAPERS),
-                            hint="merge the two records: one paper, one listing per topic")
-        seen.add(paper.key)
-        for listing in paper.listings:
-            if listing.topic not in topic_keys:
-                raise DataError(f"paper {paper.key}: listing names unknown topic '{listing.topic}'",
-                                path=str(data_dir / PAPERS), hint=f"add it to {TOPICS} or use one of "
-                                f"{sorted(topic_keys)}")
+    papers = _read(data_dir / PAPERS, lambda raw: read_papers(raw, topic_keys))
+    report = data_dir / REPORT
+    problems = _read(report, read_problems) if report.exists() else []
+    return Catalog(source, topics, papers, problems)
