@@ -69,3 +69,25 @@ def test_local_query_refuses_service_and_updates():
         assert done.returncode == 2, (query, done.stderr)
         assert word in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_missing_data_folder_is_named(tmp_path):
+    """Regression: `--data DIR` pointing nowhere said `DIR/source.yaml: missing`."""
+    missing = tmp_path / "nowhere"
+    for command in (["stats"], ["validate"], ["query", "ASK {}"], ["push", "--endpoint", "http://127.0.0.1:9/store"]):
+        done = phenkg(*command, "--data", str(missing))
+        assert done.returncode == 2, (command, done.stderr)
+        assert f"no such folder {missing}" in done.stderr, done.stderr
+        assert "source.yaml" not in done.stderr
+
+
+def test_help_opens_with_a_sentence_for_users():
+    """Regression: `phenkg --help` opened with "The `phenkg` command: thin commands, and the only place
+    errors become exit codes" (a note for developers)."""
+    done = phenkg("--help")
+    assert done.returncode == 0
+    description = done.stdout.split("\n\n")[1]
+    assert description.startswith("phenkg turns a curated Markdown awesome-list"), description
+    assert "phenkg import LIST.md" in done.stdout
+    assert "phenkg serve" in done.stdout
+    assert "exit codes" not in description

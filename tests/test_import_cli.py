@@ -84,6 +84,14 @@ def test_prose_is_not_a_list(tmp_path):
     assert "not an awesome list" in done.stderr
 
 
+def test_a_project_readme_is_not_a_list(tmp_path):
+    """Regression: headings and plain bullets were imported as one "paper" (exit 1, data/ written)."""
+    readme = (b"# My project\n\nSome text about the project.\n\n## Install\n\n"
+              b"- run pip install\n- then enjoy\n\n## License\n\nMIT\n")
+    done = unusable(tmp_path, "README.md", readme)
+    assert "not a list of papers" in done.stderr
+
+
 def test_missing_file_is_unusable(tmp_path):
     done = unusable(tmp_path, "missing.md", None)
     assert "cannot read" in done.stderr

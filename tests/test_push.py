@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from phenkg import cli
-from phenkg.push import format_csv, format_table, with_prefixes
+from phenkg.query import format_csv, format_table, with_prefixes
 from phenkg.remote import Auth, Endpoints, public
 
 from .conftest import BASE, DATA, ROOT
@@ -147,6 +147,7 @@ class FakeStore(http.server.ThreadingHTTPServer):
             def _any(self) -> None:
                 body = _read_body(self) if self.command in ("POST", "PUT") else b""
                 server.seen.append((self.command, self.path, self.headers.get("Authorization")))
+                server.bodies.append(body)
                 status, headers, out = answer(self, self.command, body)
                 self.send_response(status)
                 for k, v in headers.items():
@@ -159,6 +160,7 @@ class FakeStore(http.server.ThreadingHTTPServer):
             do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _any
 
         self.seen: list[tuple[str, str, str | None]] = []
+        self.bodies: list[bytes] = []
         super().__init__(("127.0.0.1", free_port()), Handler)
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
@@ -347,8 +349,8 @@ def test_server_killed_mid_push(tmp_path, capsys, synthetic, monkeypatch, protoc
 
 def test_server_answers_500(capsys) -> None:
     def answer(handler, method, body):
-        if method == "HEAD":  # claims to be a Graph Store, then fails the upload
-            return 200, {}, b""
+        if method != "PUT":  # claims to be a writable Graph Store, then fails the upload
+            return 204, {}, b""
         return 500, {"Content-Type": "text/plain"}, b"disk full (simulated)"
 
     server = FakeStore(answer)
@@ -359,7 +361,84 @@ def test_server_answers_500(capsys) -> None:
         server.stop()
     assert_failed(code, out, err, server.url + "/store", "HTTP 500", "disk full (simulated)",
                   "<https://example.org/g> was not changed")
-    assert [m for m, _, _ in server.seen][:2] == ["HEAD", "PUT"], "probed, then uploaded to a temporary graph"
+    assert [m for m, _, _ in server.seen] == ["HEAD", "POST", "POST", "PUT", "POST"], \
+        "probed, checked writes (Graph Store, then update for the swap), uploaded to a temporary graph, " \
+        "dropped it"
+
+
+def test_read_only_store_fails_before_any_data_is_sent(tmp_path, capsys) -> None:
+    """Regression: a push to `oxigraph serve-read-only` sent every triple, then failed."""
+    Oxigraph(tmp_path / "ro").stop()  # creates the store, which serve-read-only then opens
+    port = free_port()
+    proc = subprocess.Popen(["oxigraph", "serve-read-only", "--location", str(tmp_path / "ro"),
+                             "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, proc)
+        for endpoint, protocol in (("/store", "auto"), ("/update", "update"), ("/store", "gsp")):
+            code, out, err = run(capsys, "push", "--data", str(DATA), "--endpoint",
+                                 f"http://127.0.0.1:{port}{endpoint}", "--protocol", protocol, "--replace")
+            assert_failed(code, out, err, "stopped before sending any data", "HTTP 403", "read-only")
+            assert "may hold part" not in err
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_query_only_url_fails_before_any_data_is_sent(capsys) -> None:
+    """A query URL answers the write checks with 404/405/415: one empty update, no data, exit 1."""
+    def answer(handler, method, body):
+        if method == "HEAD":
+            return 405, {}, b""
+        return 415, {"Content-Type": "text/html"}, b"<html><body><h1>415</h1><p>Only queries here</p></body></html>"
+
+    server = FakeStore(answer)
+    try:
+        code, out, err = run(capsys, "push", "--data", str(DATA), "--endpoint", server.url + "/sparql")
+    finally:
+        server.stop()
+    assert_failed(code, out, err, "stopped before sending any data", "HTTP 415", "Only queries here",
+                  "give the store's Graph Store")
+    assert "<p>" not in err
+    assert [m for m, _, _ in server.seen] == ["HEAD", "POST"]
+    assert server.bodies[1] == b"INSERT DATA { }"
+
+
+def test_remote_errors_are_readable_and_exit_by_the_rule(oxigraph) -> None:
+    """Regression: a malformed query at the store printed RuntimeWarnings and b'...', and exited 1.
+    Rule: a query the store rejects as malformed is bad input (2); a store that fails is 1."""
+    def phenkg(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-W", "default", "-m", "phenkg.cli", *argv],
+                              capture_output=True, text=True, timeout=60, check=False)
+
+    done = phenkg("query", "SELEC ?x", "--endpoint", oxigraph.url + "/query")
+    assert done.returncode == 2, done.stderr
+    assert "rejected the query as malformed (HTTP 400): error at 1:" in done.stderr
+    assert "b'" not in done.stderr
+    assert "Warning" not in done.stderr
+    assert "loaded" not in done.stderr, "no push hint for a query"
+    done = phenkg("query", "SELECT * { ?s ?p ?o }", "--endpoint", oxigraph.url + "/nothing-here")
+    assert done.returncode == 1, done.stderr
+    assert "does not exist (HTTP 404)" in done.stderr
+    assert "b'" not in done.stderr
+    assert "query URL" in done.stderr
+
+
+def test_push_is_a_library_function(oxigraph) -> None:
+    """Typed parameters in, a result out; no namespace, no exit codes; no import of the web layer."""
+    import ast
+
+    import phenkg.push
+    from phenkg.push import PushResult, push
+    from phenkg.store import read_catalog
+
+    result = push(read_catalog(DATA), BASE, Endpoints.derive(oxigraph.url + "/store"),
+                  graph="https://example.org/lib", auth=Auth(), timeout=30)
+    assert isinstance(result, PushResult)
+    assert result.sent == result.after == seed_triples()
+    tree = ast.parse(Path(phenkg.push.__file__).read_text(encoding="utf-8"))
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m and m.startswith("phenkg.serve")], imported
 
 
 def test_wrong_credentials_and_right_ones(oxigraph, capsys, monkeypatch) -> None:

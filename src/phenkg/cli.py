@@ -1,7 +1,9 @@
 """The `phenkg` command: thin commands, and the only place errors become exit codes.
 
-Exit codes: 0 clean; 1 done, with problems reported (import problems, SHACL violations, a failed
-push); 2 unusable input or usage (unreadable or non-UTF-8 list, malformed data/, bad options).
+Exit codes: 0 clean; 1 done, with problems reported (import problems, SHACL violations), or a remote
+store failed; 2 unusable input or usage (unreadable or non-UTF-8 list, malformed or missing data/,
+bad options, a malformed query). EXITS says it per command; the README's table is checked against
+it and against the parser by tests/test_readme.py.
 """
 
 from __future__ import annotations
@@ -14,10 +16,47 @@ from collections.abc import Callable
 from pathlib import Path
 
 from phenkg import __version__
-from phenkg.errors import PhenkgError, RemoteError
+from phenkg.errors import BadQueryError, PhenkgError, RemoteError
 from phenkg.model import Catalog
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+# error type -> exit code, most specific first; main() converts by it. Anything else a command
+# reports is its return value.
+ERROR_EXITS: tuple[tuple[type[PhenkgError], int], ...] = (
+    (BadQueryError, EXIT_UNUSABLE),   # a malformed query is bad input, even when the store says so
+    (RemoteError, EXIT_PROBLEMS),     # the store is unreachable, refuses, fails or lost data
+    (PhenkgError, EXIT_UNUSABLE),     # unusable input, data/ or options
+)
+
+# command -> its exit codes and what each means: the README's command table shows exactly these
+_DATA = "unusable data/ (missing, malformed) or options"
+EXITS: dict[str, tuple[tuple[int, str], ...]] = {
+    "import": ((0, "clean"), (1, "imported with problems (each printed as `file:line`)"),
+               (2, "unusable input (unreadable, binary, not UTF-8, not a list) or curated data in `--data` "
+                   "it would change without `--force` (nothing is written on 2)")),
+    "render": ((0, "written"), (2, _DATA)),
+    "fmt": ((0, "canonical or rewritten"), (1, "not canonical (with `--check`)"), (2, _DATA)),
+    "stats": ((0, "counted"), (2, _DATA)),
+    "validate": ((0, "no violation (warnings listed)"), (1, "violations"), (2, _DATA)),
+    "export": ((0, "written"), (2, _DATA)),
+    "build": ((0, "conforms"), (1, "violations"), (2, _DATA)),
+    "serve": ((0, "stopped, or `--get` answered 2xx"), (1, "`--get` answered an error"), (2, _DATA)),
+    "query": ((0, "answered"), (1, "remote failure (unreachable, refused, server error)"),
+              (2, "bad query (refused locally, or rejected by the store as malformed) or " + _DATA)),
+    "push": ((0, "loaded and checked by counting"),
+             (1, "remote failure, nothing reported loaded that is not (a read-only store fails before any "
+                 "data is sent)"), (2, _DATA)),
+}
+
+
+def exit_code(error: PhenkgError) -> int:
+    return next(code for kind, code in ERROR_EXITS if isinstance(error, kind))
+
+
+def exits_text(command: str) -> str:
+    """The exit codes cell of the README's row for `command`."""
+    return "; ".join(f"{code} {meaning}" for code, meaning in EXITS[command])
 
 
 def default_data_dir() -> Path:
@@ -32,6 +71,10 @@ def say(message: str) -> None:
 
 def load(args: argparse.Namespace) -> Catalog:
     from phenkg.store import read_catalog
+    if not args.data.is_dir():
+        what = "not a folder" if args.data.exists() else "no such folder"
+        raise PhenkgError(f"{what} {args.data}", hint="pass --data DIR (or set $PHENKG_DATA) to the folder "
+                          "`phenkg import LIST.md --data DIR` created; the default is ./data")
     return read_catalog(args.data)
 
 
@@ -167,25 +210,59 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from phenkg.push import run_push
-    return run_push(args)
+    from phenkg.progress import Progress
+    from phenkg.push import push
+    from phenkg.remote import Auth, Endpoints, public, timeout_from
+
+    endpoints = Endpoints.derive(args.endpoint, args.query_endpoint, args.update_endpoint)
+    auth = Auth.from_options(args.user, args.password, args.token)
+    timeout = timeout_from(args.timeout)
+    catalog = load(args)
+    progress = Progress(f"pushing to {public(args.endpoint)}", total=len(catalog.papers), unit="papers")
+    result = push(catalog, args.base, endpoints, graph=args.graph, replace=args.replace,
+                  protocol=args.protocol, batch=args.batch, auth=auth, timeout=timeout, progress=progress)
+    progress.done(f"{result.sent:,} triples")
+    print(result.summary(args.endpoint, args.replace))
+    return EXIT_OK
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from phenkg.push import run_query
-    return run_query(args)
+    from phenkg.query import local_answer, read_query, remote_answer, render, with_prefixes
+    from phenkg.remote import Auth, Endpoints, timeout_from
+
+    query = with_prefixes(read_query(args.sparql))
+    if args.endpoint:
+        auth = Auth.from_options(args.user, args.password, args.token)
+        answer = remote_answer(Endpoints.derive(args.endpoint).query, query, auth, timeout_from(args.timeout))
+    else:
+        answer = local_answer(load(args), args.base, query)
+    sys.stdout.write(render(answer, args.format))
+    return EXIT_OK
+
+
+USAGE = """phenkg turns a curated Markdown awesome-list of deep-learning papers into a validated linked-data
+knowledge graph, and serves, exports or pushes it.
+
+usual first commands:
+  phenkg import LIST.md --data data   parse the list into data/ (the curated YAML you edit)
+  phenkg validate                     check the graph against the SHACL shapes
+  phenkg serve                        browse and query it at http://127.0.0.1:8000/
+"""
 
 
 def parser() -> argparse.ArgumentParser:
     from phenkg.vocab import DEFAULT_BASE
 
-    top = argparse.ArgumentParser(prog="phenkg", description=__doc__.split("\n")[0],
-                                  epilog="exit codes: 0 clean, 1 problems reported, 2 unusable input")
+    top = argparse.ArgumentParser(prog="phenkg", description=USAGE,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter,
+                                  epilog="exit codes: 0 clean; 1 problems reported or a remote store failed; "
+                                         "2 unusable input or usage (`phenkg COMMAND --help` for each)")
     top.add_argument("--version", action="version", version=f"phenkg {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, func: Callable, help_text: str, data: bool = True) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(name, help=help_text, description=help_text,
+                                  epilog=f"exit codes: {exits_text(name)}")
         sub.set_defaults(func=func)
         if data:
             sub.add_argument("--data", type=Path, default=None,
@@ -273,12 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         args.data = args.data if args.data is not None else default_data_dir()
     try:
         return args.func(args)
-    except RemoteError as exc:
-        say(f"phenkg {args.command}: {exc.describe()}")
-        return EXIT_PROBLEMS
     except PhenkgError as exc:
         say(f"phenkg {args.command}: {exc.describe()}")
-        return EXIT_UNUSABLE
+        return exit_code(exc)
     except KeyboardInterrupt:
         say("interrupted")
         return 130

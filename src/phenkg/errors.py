@@ -35,3 +35,7 @@ class DataError(PhenkgError):
 
 class RemoteError(PhenkgError):
     """An external endpoint failed: unreachable, refused, or answered with an error (exit 1)."""
+
+
+class BadQueryError(PhenkgError):
+    """A query that does not parse, or that a remote store rejected as malformed (exit 2: bad input)."""

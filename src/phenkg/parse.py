@@ -445,6 +445,13 @@ def split_authors(text: str) -> list[str]:
     return [name for name in names if name]
 
 
+def _looks_like_a_paper(paper: Paper) -> bool:
+    """Anything beyond a title that only a list's entry has. Not authors: the parser reads any line
+    after a bullet as its authors, and a README's second bullet would pass."""
+    return bool(paper.url or paper.links or paper.venue or paper.keywords or paper.digest
+                or any(listing.year for listing in paper.listings))
+
+
 def parse(text: str, path: str = "list.md", progress: Progress | None = None) -> Catalog:
     """Read a whole list. Raises UnusableInputError when the text is not a list at all."""
     reader = _ListParser(path, progress)
@@ -452,4 +459,10 @@ def parse(text: str, path: str = "list.md", progress: Progress | None = None) ->
     if not reader.topics and not reader.papers:
         raise UnusableInputError("not an awesome list: no '## Topic' headings and no entries found",
                                  path=path, hint="is this the list's README.md?")
+    if not any(_looks_like_a_paper(paper) for paper in reader.papers.values()):
+        # a project's README has headings and bullets too; a list's entries carry more than a title
+        raise UnusableInputError(f"not a list of papers: {len(reader.papers)} bulleted item(s), none of which "
+                                 "has a link, venue, keywords, digest or year heading", path=path,
+                                 hint="give the awesome list's Markdown, whose entries read "
+                                      "`- Title. [[paper]](https://...)` under `## Topic` headings")
     return reader.catalog(path)

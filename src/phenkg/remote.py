@@ -1,9 +1,10 @@
 """Talking to an external triple store: endpoint URLs, credentials, HTTP and SPARQL requests.
 
-Every failure becomes a `RemoteError` that names the endpoint (without credentials) and says what to
-do. Graph Store Protocol uploads go through `http.client` so the body can be streamed in chunks
-(chunked transfer encoding: memory stays bounded whatever the graph's size); SPARQL queries and
-updates go through SPARQLWrapper.
+Every failure becomes a `RemoteError` (or `BadQueryError`, a query the store rejected as malformed)
+that names the endpoint (without credentials), gives the HTTP status and what the server said, and
+says what to do. There is one HTTP client, `request` on `http.client`: Graph Store Protocol uploads
+stream their body in chunks (memory stays bounded whatever the graph's size), and SPARQL queries and
+updates are built by SPARQLWrapper and sent through it too. Every request has a timeout.
 """
 
 from __future__ import annotations
@@ -12,13 +13,18 @@ import base64
 import http.client
 import json
 import os
+import re
 import socket
-import urllib.error
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from phenkg.errors import PhenkgError, RemoteError
+from phenkg.errors import BadQueryError, PhenkgError, RemoteError
+
+if TYPE_CHECKING:
+    from urllib.request import Request
 
 DEFAULT_TIMEOUT = 300.0
 N_TRIPLES = "application/n-triples"
@@ -71,6 +77,18 @@ class Endpoints:
         return cls(url, query or (sibling(url, q) if q else url), update or (sibling(url, u) if u else url))
 
 
+def timeout_from(value: float | str | None, environ: Mapping[str, str] = os.environ) -> float:
+    """Seconds to wait for any one answer: `value` (--timeout), else $PHENKG_TIMEOUT, else 300."""
+    value = value or environ.get("PHENKG_TIMEOUT") or DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError as exc:
+        raise PhenkgError(f"timeout is not a number of seconds: {value!r}") from exc
+    if not seconds > 0:
+        raise PhenkgError(f"timeout must be more than 0 seconds, not {value!r}")
+    return seconds
+
+
 @dataclass
 class Auth:
     """HTTP credentials; `repr` and messages never show the secret."""
@@ -80,10 +98,12 @@ class Auth:
     token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_args(cls, args) -> Auth:
-        password = getattr(args, "password", None) or os.environ.get("PHENKG_PASSWORD")
-        token = getattr(args, "token", None) or os.environ.get("PHENKG_TOKEN")
-        user = getattr(args, "user", None)
+    def from_options(cls, user: str | None = None, password: str | None = None, token: str | None = None,
+                     environ: Mapping[str, str] = os.environ) -> Auth:
+        """Credentials from options, the password and token falling back to $PHENKG_PASSWORD and
+        $PHENKG_TOKEN."""
+        password = password or environ.get("PHENKG_PASSWORD")
+        token = token or environ.get("PHENKG_TOKEN")
         if user and password is None:
             raise PhenkgError(f"--user {user} was given without a password",
                               hint="set $PHENKG_PASSWORD (or pass --password)")
@@ -103,30 +123,51 @@ class Auth:
         return f"user {self.user!r}" if self.user else "no credentials"
 
 
-def http_failure(url: str, status: int, body: str, auth: Auth, doing: str) -> RemoteError:
-    """A RemoteError for an HTTP error status, with what to do about it."""
+def shorten(answer: Response, limit: int = 300) -> str:
+    """What the server said, for a message: decoded, tags of an HTML page dropped, on one line, cut."""
+    text = answer.body
+    if "html" in answer.headers.get("content-type", "") or text.lstrip().startswith("<"):
+        text = re.sub(r"(?is)<(script|style)\b.*?</\1>|<[^>]*>", " ", text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Statuses with which a URL says it does not take this kind of request (a query URL, a read-only server).
+NOT_HERE = {404: "does not exist", 405: "does not allow this method", 415: "does not take this content type"}
+
+
+def http_failure(url: str, status: int, detail: str, auth: Auth, doing: str, *,
+                 writing: bool = True) -> RemoteError:
+    """A RemoteError for an HTTP error status, with what to do about it. `detail`: what the server said."""
     where = public(url)
-    detail = " ".join(body.split())[:300]
-    detail = f": {detail}" if detail else ""
+    said = f": {detail}" if detail else ""
+    access = "write" if writing else "read"
     if status == 401:
         return RemoteError(f"{where} refused the credentials while {doing} "
-                           f"(HTTP 401, sent {auth.describe()})",
+                           f"(HTTP 401, sent {auth.describe()}){said}",
                            hint="pass --user NAME with $PHENKG_PASSWORD, or $PHENKG_TOKEN, of an account "
-                                "with write access")
+                                f"with {access} access")
     if status == 403:
-        return RemoteError(f"{where} forbids {doing} (HTTP 403, sent {auth.describe()})",
-                           hint="the account needs write permission on this store, or use its authenticated "
-                                "endpoint (see docs/triple-stores.md)")
-    if status == 404:
-        return RemoteError(f"{where} does not exist (HTTP 404) while {doing}{detail}",
-                           hint="check the endpoint path: Oxigraph /store or /update, Fuseki /DATASET/data "
-                                "or /DATASET/update (docs/triple-stores.md)")
+        return RemoteError(f"{where} forbids {doing} (HTTP 403, sent {auth.describe()}){said}",
+                           hint=f"the account needs {access} permission on this store, or use its "
+                                "authenticated endpoint; a read-only server takes no pushes "
+                                "(see docs/triple-stores.md)")
+    if status in NOT_HERE:
+        what = "Graph Store (Oxigraph /store, Fuseki /DATASET/data) or update (Oxigraph /update, " \
+               "Fuseki /DATASET/update) URL" if writing else \
+               "query URL (Oxigraph /query, Fuseki /DATASET/query)"
+        return RemoteError(f"{where} {NOT_HERE[status]} (HTTP {status}) while {doing}{said}",
+                           hint=f"check the endpoint URL: give the store's {what}; see docs/triple-stores.md")
+    if status == 411:
+        return RemoteError(f"{where} wants a Content-Length, not a streamed body (HTTP 411) while {doing}",
+                           hint="use --protocol update (SPARQL Update requests have a length)")
     if status == 413:
         return RemoteError(f"{where} refused a request body as too large (HTTP 413) while {doing}",
                            hint="use --protocol update with a smaller --batch, or raise the store's limit")
-    kind = "server error" if status >= 500 else "refused the request"
-    return RemoteError(f"{where} {kind} (HTTP {status}) while {doing}{detail}",
-                       hint="see the store's log; the graph is not reported as loaded")
+    kind = "had a server error" if status >= 500 else "refused the request"
+    then = "; the graph is not reported as loaded" if writing else ""
+    return RemoteError(f"{where} {kind} (HTTP {status}) while {doing}{said}",
+                       hint=f"see the store's log{then}")
 
 
 def connection_failure(url: str, exc: BaseException, doing: str, timeout: float) -> RemoteError:
@@ -205,7 +246,7 @@ def probe_gsp(url: str, auth: Auth, timeout: float) -> bool:
     answer = request("HEAD", graph_url(url, None), auth=auth, doing="probing for the Graph Store Protocol",
                      timeout=timeout)
     if answer.status in (401, 403):
-        raise http_failure(url, answer.status, answer.body, auth, "probing for the Graph Store Protocol")
+        raise http_failure(url, answer.status, shorten(answer), auth, "probing for the Graph Store Protocol")
     html = "text/html" in answer.headers.get("content-type", "")
     return 200 <= answer.status < 300 and not html
 
@@ -219,82 +260,98 @@ def gsp_send(url: str, graph: str | None, chunks: Iterable[bytes], *, replace: b
     answer = request(method, target, auth=auth, doing=doing, timeout=timeout, body=chunks,
                      headers={"Content-Type": N_TRIPLES})
     if not 200 <= answer.status < 300:
-        raise http_failure(url, answer.status, answer.body, auth, doing)
+        raise http_failure(url, answer.status, shorten(answer), auth, doing)
 
 
-# -- SPARQL through SPARQLWrapper -------------------------------------------------------------------
-def _wrapper(url: str, auth: Auth, timeout: float, update: bool = False):
-    from SPARQLWrapper import BASIC, POST, POSTDIRECTLY, SPARQLWrapper
+WRITE_CHECK = "checking that it takes writes"
 
-    sw = SPARQLWrapper(url, updateEndpoint=url if update else None)
-    sw.setTimeout(int(max(1, timeout)))
-    if auth.token:
-        sw.addCustomHttpHeader("Authorization", f"Bearer {auth.token}")
-    elif auth.user is not None:
-        sw.setHTTPAuth(BASIC)
-        sw.setCredentials(auth.user, auth.password or "")
+
+def check_gsp_writable(url: str, *, auth: Auth, timeout: float) -> None:
+    """POST an empty N-Triples document to the default graph: it changes nothing, and a server that
+    would refuse the upload (read-only, wrong URL, credentials) refuses it. (Posting to a named graph
+    could create it, empty.)"""
+    answer = request("POST", graph_url(url, None), auth=auth, doing=WRITE_CHECK, timeout=timeout, body=b"",
+                     headers={"Content-Type": N_TRIPLES})
+    if not 200 <= answer.status < 300:
+        raise http_failure(url, answer.status, shorten(answer), auth, WRITE_CHECK)
+
+
+def check_update_writable(url: str, *, auth: Auth, timeout: float) -> None:
+    """An update that inserts nothing: valid SPARQL 1.1 Update, changes nothing, needs write access."""
+    sparql_update(url, "INSERT DATA { }", auth=auth, timeout=timeout, doing=WRITE_CHECK)
+
+
+# -- SPARQL Protocol: SPARQLWrapper builds the request, `request` above sends it ---------------------
+# SPARQLWrapper knows the protocol (query by GET, update by POST as application/sparql-update, the
+# Accept header for each query form); it is not asked to send, because its own sending wraps the
+# server's answer in exceptions that print the body as b'...' and drops the status of most errors.
+# One transport for everything means one timeout, one credentials path and one set of messages.
+def _sparql_request(url: str, text: str, *, update: bool, accept: str | None = None) -> Request:
+    from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
+
+    sw = SPARQLWrapper(url, updateEndpoint=url)
+    with warnings.catch_warnings():  # it warns when it cannot tell the form; the store will say why
+        warnings.simplefilter("ignore")
+        # it tells the request's type by regular expressions over the whole text (0.2 s for a batch
+        # of 10,000 triples); the type is in the first words, so it reads only those
+        sw.setQuery(text[:200])
+    sw.queryString = text
     if update:
         sw.setMethod(POST)
         sw.setRequestMethod(POSTDIRECTLY)
-    return sw
+    elif accept:
+        sw.setOnlyConneg(True)
+        sw.addCustomHttpHeader("Accept", accept)
+    else:
+        sw.setReturnFormat(JSON)
+    return sw._createRequest()  # private, but only builds the request; sending is ours (see above)
 
 
-def _run(sw, url: str, auth: Auth, doing: str, timeout: float):
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
-    try:
-        return sw.query()
-    except urllib.error.HTTPError as exc:
-        raise http_failure(url, exc.code, exc.read().decode(errors="replace"), auth, doing) from exc
-    except SPARQLWrapperException as exc:
-        status = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
-                  "EndPointInternalError": 500}.get(type(exc).__name__, 500)
-        body = exc.args[0] if exc.args else ""
-        body = body.decode(errors="replace") if isinstance(body, bytes) else str(body)
-        body = body.split("Response:\n", 1)[-1]
-        raise http_failure(url, status, body, auth, doing) from exc
-    except (OSError, http.client.HTTPException, urllib.error.URLError) as exc:
-        raise connection_failure(url, exc, doing, timeout) from exc
+def _sparql(url: str, text: str, *, auth: Auth, timeout: float, doing: str, update: bool = False,
+            accept: str | None = None, user_query: bool = False) -> Response:
+    built = _sparql_request(url, text, update=update, accept=accept)
+    answer = request(built.get_method(), built.full_url, auth=auth, doing=doing, timeout=timeout,
+                     body=built.data, headers=dict(built.header_items()))
+    if not 200 <= answer.status < 300:
+        if user_query and answer.status == 400:
+            raise BadQueryError(f"{public(url)} rejected the query as malformed (HTTP 400): "
+                                f"{shorten(answer)}", hint="fix the query's syntax where the store says")
+        raise http_failure(url, answer.status, shorten(answer), auth, doing, writing=update)
+    return answer
 
 
 def sparql_update(url: str, text: str, *, auth: Auth, timeout: float, doing: str) -> None:
-    sw = _wrapper(url, auth, timeout, update=True)
-    # SPARQLWrapper finds the request's type with regular expressions over the whole text, which takes
-    # 0.2 s for a batch of 10,000 triples; the type is in the first words, so parse only those.
-    sw.setQuery(text[:200])
-    sw.queryString = text
-    _run(sw, url, auth, doing, timeout).response.read()
+    _sparql(url, text, auth=auth, timeout=timeout, doing=doing, update=True)
 
 
-def sparql_json(url: str, query: str, *, auth: Auth, timeout: float, doing: str = "querying") -> dict:
+def sparql_json(url: str, query: str, *, auth: Auth, timeout: float, doing: str = "querying",
+                user_query: bool = False) -> dict:
     """A SELECT or ASK query's answer in the SPARQL 1.1 JSON results format."""
-    from SPARQLWrapper import JSON
-
-    sw = _wrapper(url, auth, timeout)
-    sw.setQuery(query)
-    sw.setReturnFormat(JSON)
-    raw = _run(sw, url, auth, doing, timeout).response.read()
+    answer = _sparql(url, query, auth=auth, timeout=timeout, doing=doing, user_query=user_query)
     try:
-        return json.loads(raw)
+        return json.loads(answer.body)
     except ValueError as exc:
-        raise RemoteError(f"{public(url)} did not answer with SPARQL JSON results while {doing}",
-                          hint="is this the store's query endpoint?") from exc
+        raise RemoteError(f"{public(url)} did not answer with SPARQL JSON results while {doing} "
+                          f"(it sent {answer.headers.get('content-type', 'no content type')})",
+                          hint="is this the store's query endpoint? (Oxigraph /query, Fuseki /DATASET/query)"
+                          ) from exc
 
 
 def sparql_graph(url: str, query: str, *, auth: Auth, timeout: float) -> bytes:
     """A CONSTRUCT or DESCRIBE query's answer as N-Triples."""
-    sw = _wrapper(url, auth, timeout)
-    sw.setQuery(query)
-    sw.setOnlyConneg(True)
-    sw.addCustomHttpHeader("Accept", N_TRIPLES)
-    return _run(sw, url, auth, "querying", timeout).response.read()
+    answer = _sparql(url, query, auth=auth, timeout=timeout, doing="querying", accept=N_TRIPLES,
+                     user_query=True)
+    return answer.body.encode("utf-8")
 
 
 def query_type(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE as SPARQLWrapper reads the query (SELECT when it cannot tell)."""
     from SPARQLWrapper import SPARQLWrapper
 
     sw = SPARQLWrapper("http://localhost/")
-    sw.setQuery(query)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sw.setQuery(query)
     return sw.queryType
 
 
