@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -98,13 +99,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
-        from phenkg.store import write_atomic
+        from phenkg.atomic import write_atomic
         write_atomic(Path(args.output), text)
     return EXIT_OK
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    from phenkg.store import render_files, write_atomic
+    from phenkg.atomic import write_atomic
+    from phenkg.store import render_files
     catalog = load(args)
     changed = []
     for name, text in render_files(catalog).items():
@@ -152,7 +154,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 # -- serve, push, query ---------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
+    from phenkg.atomic import recover
     from phenkg.serve import run
+    if args.dist is not None:
+        recover(args.dist)  # a build's swap cut short (only possible without renameat2): a whole set back
     return run(args)
 
 
@@ -253,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command in BATCH:
         gc.disable()
+        signal.signal(signal.SIGTERM, terminated)  # so a stopped build removes its staging and children
     if hasattr(args, "data"):
         args.data = args.data if args.data is not None else default_data_dir()
     try:
@@ -270,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     finally:
         gc.enable()
+
+
+def terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -32,3 +32,7 @@ class DataError(PhenkgError):
 
 class RemoteError(PhenkgError):
     """An external endpoint failed: unreachable, refused, or answered with an error (exit 1)."""
+
+
+class BusyError(PhenkgError):
+    """Another process holds the lock on the output (exit 2); nothing was written."""
