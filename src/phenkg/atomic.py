@@ -117,6 +117,7 @@ def replacing_dir(out_dir: Path, owns: Callable[[str], bool]) -> Iterator[Path]:
     anything else there (someone's README, or `--out .`) refuses the write before it starts."""
     target = Path(os.path.realpath(out_dir))  # a symlinked dist/ stays a symlink; its directory is swapped
     _check_replaceable(target, owns, shown=Path(out_dir))
+    target.parent.mkdir(parents=True, exist_ok=True)
     with locked(target):
         _recover_locked(target)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.build-{os.getpid()}-"))
@@ -189,9 +190,9 @@ def recover(out_dir: Path) -> None:
     """For a reader: if a swap on a system without exchange was cut short, put a whole set back at
     `out_dir`. Does nothing while a writer holds the lock (it does this itself)."""
     target = Path(os.path.realpath(out_dir))
-    if not target.parent.is_dir():
-        return
-    with contextlib.suppress(BusyError, OSError), locked(target):
+    if target.is_dir() and not _sibling(target, "ready").exists() and not _sibling(target, "old").exists():
+        return  # nothing to recover (and a reader of a read-only directory never needs the lock)
+    with contextlib.suppress(PhenkgError, OSError), locked(target):
         _recover_locked(target)
 
 
