@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -141,13 +142,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
-        from phenkg.store import write_atomic
+        from phenkg.atomic import write_atomic
         write_atomic(Path(args.output), text)
     return EXIT_OK
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    from phenkg.store import render_files, write_atomic
+    from phenkg.atomic import write_atomic
+    from phenkg.store import render_files
     catalog = load(args)
     changed = []
     for name, text in render_files(catalog).items():
@@ -195,8 +197,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 # -- serve, push, query ---------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
+    from phenkg.atomic import recover
     from phenkg.serve import ServeOptions, get_once, serve
 
+    if args.dist is not None:
+        recover(args.dist)  # a build's swap cut short (only possible without renameat2): a whole set back
     options = ServeOptions(data=args.data, base=args.base, dist=args.dist, host=args.host, port=args.port,
                            timeout=args.timeout, max_rows=args.max_rows, workers=args.workers,
                            max_memory_mb=args.max_memory, public_url=args.public_url)
@@ -346,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command in BATCH:
         gc.disable()
+        signal.signal(signal.SIGTERM, terminated)  # so a stopped build removes its staging and children
     if hasattr(args, "data"):
         args.data = args.data if args.data is not None else default_data_dir()
     try:
@@ -360,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     finally:
         gc.enable()
+
+
+def terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -39,3 +39,7 @@ class RemoteError(PhenkgError):
 
 class BadQueryError(PhenkgError):
     """A query that does not parse, or that a remote store rejected as malformed (exit 2: bad input)."""
+
+
+class BusyError(PhenkgError):
+    """Another process holds the lock on the output (exit 2); nothing was written."""

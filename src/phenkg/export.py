@@ -6,8 +6,11 @@ Turtle and RDF/XML stream through pyoxigraph's parser and serializers (measured 
 rdflib); Turtle groups each subject's triples in one block. The quad formats put every triple in one
 named graph, `{base}graph` (`graph_name`), and are derived from the triple formats as text: N-Quads is
 each N-Triples line with the graph name added, TriG is the Turtle inside a `<graph> { ... }` block.
-The same catalog therefore always gives the same bytes. Every file is written to a temporary file
-in the target directory and renamed over the target.
+The same catalog therefore always gives the same bytes.
+
+Atomicity (phenkg.atomic): `export -o FILE` renames a temporary file over FILE; `build` writes a whole
+new set into a staging directory beside dist/ and swaps it in, under a lock, so dist/ is always one
+build's complete set; its child processes die with it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import contextlib
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -26,7 +28,8 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from phenkg import graph, jsonld
+from phenkg import atomic, graph, jsonld
+from phenkg.atomic import atomic_output
 from phenkg.model import Catalog
 from phenkg.progress import Progress
 from phenkg.vocab import PREFIXES, SH, Iris
@@ -50,6 +53,9 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
 )}
 STEM = "phenkg"
+# every file a build writes (tests/test_build_atomic.py checks this against a build)
+OUTPUTS = frozenset({*(f"{STEM}.{f.extension}" for f in FORMATS.values()), "validation.ttl", "validation.txt",
+                     "void.ttl", "dataset.jsonld", "ontology.ttl", "ontology.html"})
 PARALLEL = 7_500  # papers (about 500,000 triples) from which a build uses both cores
 CHUNK = 1 << 22  # bytes read at a time when deriving one file from another
 
@@ -60,28 +66,6 @@ def graph_name(base: str) -> str:
 
 
 # -- writing one format ---------------------------------------------------------------------------
-@contextlib.contextmanager
-def atomic_output(output: str | Path) -> Iterator[IO[bytes]]:
-    """A binary stream for `output`: '-' is standard output, else a temporary file renamed on success."""
-    if str(output) == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb", buffering=1 << 20) as out:
-            yield out
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def batches(blocks: Iterable[list[str]], size: int = 20_000) -> Iterator[list[str]]:
     """graph.py's blocks joined into batches of about `size` lines (whole blocks)."""
     pending: list[str] = []
@@ -210,6 +194,23 @@ def _say(message: str) -> None:
 
 
 def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
+    """Build into a staging directory beside `out_dir` and swap it in whole (phenkg.atomic.replacing_dir):
+    `out_dir` holds the previous build until this one is complete. BusyError if another build holds
+    `out_dir`; a PhenkgError if `out_dir` holds files a build does not write."""
+    out_dir = Path(out_dir)
+    with atomic.replacing_dir(out_dir, owns=_owned) as staging:
+        result = _build_into(catalog, staging, base)
+    result.files = [out_dir / path.name for path in result.files]
+    _say(f"{out_dir}: {len(result.files)} files; the validation report is {out_dir / 'validation.txt'}")
+    return result
+
+
+def _owned(name: str) -> bool:
+    """A file a build replaces: its own outputs, and temporary files killed writers left."""
+    return name in OUTPUTS or (name.startswith(".") and name.endswith(".tmp"))
+
+
+def _build_into(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
 
     A large list is built on both cores. Validation, the longest job, runs in a process of its own
@@ -220,25 +221,21 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     from phenkg import describe
     from phenkg.ontodoc import ontology_files
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     nt_path = _path(out_dir, "nt")
     lines_of = graph.source_lines(catalog, base)
-    spawn = multiprocessing.get_context("spawn")
     with contextlib.ExitStack() as stack:
         validation: Future | None = None
         feed = None
         if len(catalog.papers) >= PARALLEL:
-            received, feed = spawn.Pipe(duplex=False)
-            validator = stack.enter_context(ProcessPoolExecutor(1, mp_context=spawn, initializer=_Feed.receive,
-                                                                initargs=(received,)))
+            received, feed = multiprocessing.get_context("spawn").Pipe(duplex=False)
+            validator = _pool(stack, initializer=_Feed.receive, initargs=(received, os.getpid()))
             validation = validator.submit(validate_files, nt_path, out_dir, lines_of, fed=True)
             received.close()
             stack.callback(feed.close)  # if this process fails first, the validator sees the end
         triples = write_ntriples(graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers")),
                                  nt_path, feed)
         if validation is not None:
-            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=spawn))
+            pool = _pool(stack, initializer=atomic.die_with_parent, initargs=(os.getpid(),))
             derived = [pool.submit(write_derived, nt_path, out_dir, base, ["ttl", "trig", "jsonld"])]
             files = write_derived(nt_path, out_dir, base, ["nq", "rdfxml"])
         else:
@@ -260,6 +257,21 @@ def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
     return result
 
 
+def _pool(stack: contextlib.ExitStack, initializer: Callable, initargs: tuple) -> ProcessPoolExecutor:
+    """A one-process pool whose process dies with this one (`initializer` calls atomic.die_with_parent),
+    and is killed, not waited for, when the build fails or is stopped (SIGTERM raises SystemExit)."""
+    pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                   initializer=initializer, initargs=initargs))
+    before = set(multiprocessing.active_children())
+
+    def kill_on_error(kind, error, trace) -> None:
+        if kind is not None:
+            for child in set(multiprocessing.active_children()) - before:
+                child.kill()
+    stack.push(kill_on_error)  # runs before the pool's shutdown, which would wait for the work
+    return pool
+
+
 def write_ntriples(blocks: Iterable[list[str]], nt_path: Path, feed=None) -> int:
     """Write the N-Triples file; send each chunk down `feed` (a Connection) as well, and an empty one
     once the file is in place. Returns the number of triples."""
@@ -273,7 +285,7 @@ def write_ntriples(blocks: Iterable[list[str]], nt_path: Path, feed=None) -> int
                 feed = _send(feed, chunk)
     if feed is not None:
         _send(feed, b"")
-    _say(f"{nt_path}: {triples:,} triples, {nt_path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
+    _say(f"{nt_path.name}: {triples:,} triples, {nt_path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
     return triples
 
 
@@ -293,7 +305,9 @@ class _Feed:
     connection = None  # set in the validator process by `receive`, its pool's initializer
 
     @classmethod
-    def receive(cls, connection) -> None:
+    def receive(cls, connection, parent: int | None = None) -> None:
+        if parent is not None:
+            atomic.die_with_parent(parent)
         cls.connection = connection
 
     def __init__(self) -> None:
@@ -326,7 +340,7 @@ def _timed(path: Path, write: Callable[[IO[bytes]], object]) -> list[Path]:
     with atomic_output(path) as out:
         write(out)
     step.done()
-    _say(f"{path}: {path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
+    _say(f"{path.name}: {path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s")
     return [path]
 
 
@@ -385,7 +399,6 @@ def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str |
         with atomic_output(out_dir / name) as out:
             out.write(text if isinstance(text, bytes) else text.encode())
     verdict = "conforms" if report.conforms else f"{len(report.violations)} violation(s)"
-    _say(f"validation: {verdict}, {len(report.warnings)} warning(s) for a curator to review"
-         f" (see {out_dir / 'validation.txt'})")
+    _say(f"validation: {verdict}, {len(report.warnings)} warning(s) for a curator to review (validation.txt)")
     return BuildResult(conforms=report.conforms, validated=True,
                        files=[out_dir / "validation.ttl", out_dir / "validation.txt"])
