@@ -79,7 +79,8 @@ def run(args) -> int:
         triples = build_disk_store(path, args.data, args.base, getattr(args, "dist", None))
         store = pyoxigraph.Store.read_only(str(path))
         graphs = frozenset(g.value for g in store.named_graphs())
-        settings = Settings(base=args.base, max_rows=args.max_rows, graphs=graphs, dist=getattr(args, "dist", None))
+        settings = Settings(base=args.base, max_rows=args.max_rows, graphs=graphs, dist=getattr(args, "dist", None),
+                            shapes=tuple(getattr(args, "shapes", None) or ()), ontology=getattr(args, "ontology", None))
         if args.get:
             return _get_once(create_app(Executor(store), settings, store), args.get, args.accept, args.timeout)
         del store
