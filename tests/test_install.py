@@ -25,8 +25,9 @@ from phenkg import cli
 
 from .conftest import DATA, ROOT
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("build") is None,
-                                reason="the package `build` is not installed: pip install -e '.[test]'")
+pytestmark = [pytest.mark.slow,   # two builds and two virtualenvs: 20 s on an idle machine, 50 s on a busy one
+              pytest.mark.skipif(importlib.util.find_spec("build") is None,
+                                 reason="the package `build` is not installed: pip install -e '.[test]'")]
 
 # what building reads; the rest of the checkout (tests, benchmarks, node_modules, .git) is left behind
 SOURCE = ["pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "src", "shapes", "ontology"]
