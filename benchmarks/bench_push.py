@@ -3,7 +3,7 @@
 
     python benchmarks/bench_push.py --n 20000 [--protocol gsp|update] [--replace] [--batch 10000]
 
-The list comes from ../shared/tools/gen_awesome.py and is imported by `phenkg import` in a child
+The list comes from tests/synthetic.py and is imported by `phenkg import` in a child
 process; this process then reads data/ and pushes it, so its ru_maxrss is the peak memory of a
 `phenkg push` (catalog included). The server's own peak (VmHWM) is reported separately.
 """
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-GEN = Path(__file__).resolve().parents[2] / "shared" / "tools" / "gen_awesome.py"  # ../shared beside the checkout
+GEN = Path(__file__).resolve().parents[1] / "tests" / "synthetic.py"  # a list of N papers
 
 
 def free_port() -> int:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled data, and the seed list from ../shared when it is there."""
+"""Shared fixtures: the bundled data and its seed list (tests need nothing outside the repository)."""
 
 from __future__ import annotations
 

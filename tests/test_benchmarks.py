@@ -33,10 +33,6 @@ def test_fastshacl_equals_pyshacl_with_planted_violations_at_2000(tmp_path):
     """2,000 generated papers with planted violations: fastshacl.validate_lines (streaming, as the build
     runs it), fastshacl.validate_store on pyoxigraph and whole-graph pySHACL report exactly the same
     results (about 40 s, pySHACL's time)."""
-    try:
-        harness.shared_dir()
-    except SystemExit as missing:  # the generator lives in ../shared, beside the checkout
-        pytest.skip(str(missing))
     inputs = harness.Inputs(tmp_path)
     lines, planted = bench_validate.plant(bench_validate.graph_lines(inputs.data("2000")))
     outcome = bench_validate.check_equal(lines)

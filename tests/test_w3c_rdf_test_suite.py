@@ -4,7 +4,7 @@ An independent runner for the same manifest as tests/test_w3c_protocol.py: that 
 fixture is reused (data1-3.nt loaded under their kasei.us names, data0.rdf an empty graph), and
 `npx rdf-test-suite` sends each manifest request to it, offline: the manifest's base
 (https://w3c.github.io/rdf-tests/sparql/sparql11/protocol/) is mapped with `-m` to
-../shared/w3c/sparql11-protocol. Its engine module, tests/js/sparql_protocol_engine.cjs, only
+tests/data/w3c/sparql11-protocol. Its engine module, tests/js/sparql_protocol_engine.cjs, only
 answers rdf-test-suite's own data-load update (which a read-only endpoint refuses) by checking with
 real queries that the endpoint already holds that data; see its header.
 
@@ -37,8 +37,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 PASS, FAIL, SKIP = ("✔", "√"), ("✖", "×"), ("ℹ", "i")
 
 pytestmark = [
-    pytest.mark.skipif(not (W3C / "manifest.ttl").is_file(),
-                       reason=f"the W3C manifests are not at {W3C} (see ../shared/w3c/README.md)"),
     pytest.mark.skipif(not (SUITE / "package.json").is_file(),
                        reason="node_modules/rdf-test-suite is absent: run `npm install` at the repository root"),
     pytest.mark.skipif(shutil.which("npx") is None, reason="npx (Node.js) is not installed"),

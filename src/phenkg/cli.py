@@ -175,7 +175,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from phenkg.graph import build_store, source_lines
     from phenkg.validate import validate_store
     catalog = load(args)
-    report = validate_store(build_store(catalog, args.base))
+    report = validate_store(build_store(catalog, args.base), args.shapes)
     if args.format == "ttl":
         sys.stdout.write(report.to_turtle())
     else:
@@ -191,7 +191,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from phenkg.export import build
-    result = build(load(args), args.out, base=args.base)
+    check_resources(args)
+    result = build(load(args), args.out, base=args.base, shapes=args.shapes, ontology=args.ontology)
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
 
 
@@ -200,11 +201,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from phenkg.atomic import recover
     from phenkg.serve import ServeOptions, get_once, serve
 
+    check_resources(args)
     if args.dist is not None:
         recover(args.dist)  # a build's swap cut short (only possible without renameat2): a whole set back
     options = ServeOptions(data=args.data, base=args.base, dist=args.dist, host=args.host, port=args.port,
                            timeout=args.timeout, max_rows=args.max_rows, workers=args.workers,
-                           max_memory_mb=args.max_memory, public_url=args.public_url)
+                           max_memory_mb=args.max_memory, public_url=args.public_url,
+                           shapes=tuple(args.shapes or ()), ontology=args.ontology)
     if args.get:
         status, body = get_once(options, args.get, args.accept)
         sys.stdout.buffer.write(body)
@@ -212,6 +215,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_OK if 200 <= status < 300 else EXIT_PROBLEMS
     serve(options)
     return EXIT_OK
+
+
+def check_resources(args: argparse.Namespace) -> None:
+    """Fail before any work (and in this process, not a worker's) if --shapes or --ontology is unusable."""
+    from phenkg.ontodoc import ontology_text
+    from phenkg.validate import shape_files
+    shape_files(args.shapes)
+    ontology_text(args.ontology)
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -288,13 +299,25 @@ def parser() -> argparse.ArgumentParser:
     command("stats", cmd_stats, "print counts of entries, papers, authors, ...")
     sub = command("validate", cmd_validate, "check the graph against the SHACL shapes")
     sub.add_argument("--format", choices=["text", "ttl"], default="text")
+    add_resource_options(sub, ontology=False)
     sub = command("export", cmd_export, "write the graph in one RDF format")
     sub.add_argument("--format", required=True, choices=["ttl", "nt", "nq", "trig", "jsonld", "rdfxml"])
     sub.add_argument("-o", "--output", default="-", help="output file, '-' for standard output (default)")
     sub = command("build", cmd_build, "graph, validation, every export and the dataset description")
     sub.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist/)")
+    add_resource_options(sub)
     add_remote_commands(command)
     return top
+
+
+def add_resource_options(sub: argparse.ArgumentParser, ontology: bool = True) -> None:
+    """--shapes and --ontology: other files instead of the ones phenkg ships."""
+    sub.add_argument("--shapes", metavar="PATH", type=Path, action="append",
+                     help="a SHACL shapes file, or a directory of *.ttl files, instead of the shipped shapes "
+                          "(repeatable)")
+    if ontology:
+        sub.add_argument("--ontology", metavar="FILE", type=Path, help="an OWL ontology in Turtle instead of the "
+                                                                        "shipped one")
 
 
 def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
@@ -318,6 +341,7 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None
                           "evaluator replaced (default 1024)")
     sub.add_argument("--get", metavar="PATH", help="answer one GET request in-process, print it, exit")
     sub.add_argument("--accept", default="*/*", help="Accept header for --get")
+    add_resource_options(sub)
     sub = command("push", cmd_push, "load the graph into an external triple store")
     sub.add_argument("--endpoint", required=True, help="Graph Store Protocol or SPARQL Update endpoint URL")
     sub.add_argument("--graph", help="target named graph IRI (default: the default graph)")

@@ -193,13 +193,13 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def build(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
+def build(catalog: Catalog, out_dir: Path, base: str, shapes=None, ontology: Path | None = None) -> BuildResult:
     """Build into a staging directory beside `out_dir` and swap it in whole (phenkg.atomic.replacing_dir):
     `out_dir` holds the previous build until this one is complete. BusyError if another build holds
     `out_dir`; a PhenkgError if `out_dir` holds files a build does not write."""
     out_dir = Path(out_dir)
     with atomic.replacing_dir(out_dir, owns=_owned) as staging:
-        result = _build_into(catalog, staging, base)
+        result = _build_into(catalog, staging, base, shapes, ontology)
     result.files = [out_dir / path.name for path in result.files]
     _say(f"{out_dir}: {len(result.files)} files; the validation report is {out_dir / 'validation.txt'}")
     return result
@@ -210,7 +210,8 @@ def _owned(name: str) -> bool:
     return name in OUTPUTS or (name.startswith(".") and name.endswith(".tmp"))
 
 
-def _build_into(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
+def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
+                ontology: Path | None = None) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
 
     A large list is built on both cores. Validation, the longest job, runs in a process of its own
@@ -229,7 +230,7 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
         if len(catalog.papers) >= PARALLEL:
             received, feed = multiprocessing.get_context("spawn").Pipe(duplex=False)
             validator = _pool(stack, initializer=_Feed.receive, initargs=(received, os.getpid()))
-            validation = validator.submit(validate_files, nt_path, out_dir, lines_of, fed=True)
+            validation = validator.submit(validate_files, nt_path, out_dir, lines_of, fed=True, shapes=shapes)
             received.close()
             stack.callback(feed.close)  # if this process fails first, the validator sees the end
         triples = write_ntriples(graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers")),
@@ -245,10 +246,10 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str) -> BuildResult:
         for future in derived:
             files += future.result()
         result = (validation.result() if validation is not None
-                  else validate_files(nt_path, out_dir, lines_of, streamed=False))
+                  else validate_files(nt_path, out_dir, lines_of, streamed=False, shapes=shapes))
     dumps = [(FORMATS[name], _path(out_dir, name)) for name in FORMATS]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
-                          *ontology_files().items()]:
+                          *ontology_files(ontology).items()]:
         with atomic_output(out_dir / name) as out:
             out.write(payload)
         files.append(out_dir / name)
@@ -372,7 +373,7 @@ def canonical_turtle(text: str) -> bytes:
 
 
 def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str | None],
-                   streamed: bool = True, fed: bool = False) -> BuildResult:
+                   streamed: bool = True, fed: bool = False, *, shapes=None) -> BuildResult:
     """Validate the graph as written to N-Triples and write validation.ttl and validation.txt. A large
     graph is streamed (phenkg.fastshacl.validate_lines: the lines come grouped by subject) in another
     process, so this takes paths; `fed`: its first pass reads the lines from the building process as
@@ -384,14 +385,14 @@ def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str |
     if streamed:
         first = _Feed() if fed else None
         try:
-            report = validate_ntriples(nt_path, first_pass=first)
+            report = validate_ntriples(nt_path, shapes, first_pass=first)
         finally:
             if first is not None:
                 first.drain()
     else:
         store = ox.Store()
         store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
-        report = validate_store(store)
+        report = validate_store(store, shapes)
     step.done()
     _say(f"validated in {time.monotonic() - started:.1f} s")
     for name, text in (("validation.ttl", canonical_turtle(report.to_turtle())),

@@ -9,6 +9,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 
+from phenkg.errors import PhenkgError
 from phenkg.markup import link
 
 PHENKG = Namespace("https://w3id.org/phenkg/ontology#")
@@ -170,11 +171,23 @@ def render_html(ontology_graph: Graph) -> str:
     return "\n".join(parts) + "\n"
 
 
+def ontology_text(ontology_path: Path | None = None) -> str | None:
+    """The ontology's Turtle: of `ontology_path` (the CLI's `--ontology`), else the shipped one (None if
+    this installation has none)."""
+    from phenkg import resources
+
+    if ontology_path is None:
+        shipped = resources.ontology_file()
+        return shipped.read_text(encoding="utf-8") if shipped is not None else None
+    if not Path(ontology_path).is_file():
+        raise PhenkgError("no such ontology file", path=str(ontology_path), hint="pass --ontology a Turtle file")
+    return Path(ontology_path).read_text(encoding="utf-8")
+
+
 def ontology_files(ontology_path: Path | None = None) -> dict[str, bytes]:
     """What `phenkg build` publishes of the ontology: the Turtle as is, and its HTML documentation."""
-    path = ontology_path or Path(__file__).resolve().parents[2] / "ontology" / "phenkg.ttl"
-    if not path.is_file():
+    text = ontology_text(ontology_path)
+    if text is None:
         return {}
-    text = path.read_text(encoding="utf-8")
     html = render_html(Graph().parse(data=text, format="turtle"))
     return {"ontology.ttl": text.encode(), "ontology.html": html.encode()}

@@ -1,8 +1,8 @@
 """pySHACL wrapper: a data graph and the shapes in `shapes/` -> a `Report` object. Never prints or exits.
 
-Shapes live in `shapes/*.ttl` at the top of the repository, next to `src/`; `default_shapes_dir()`
-finds them from this file's location (the package is installed editable). Pass `shapes_dir` to use
-others. Validation runs without inference: the data graph carries its own types.
+The shapes are the ones phenkg ships (`shapes/*.ttl` at the top of the repository, packaged by
+`phenkg.resources`); pass `shapes_dir` (a file or directory, or a list of them: the CLI's `--shapes`) to
+use others. Validation runs without inference: the data graph carries its own types.
 
 A report conforms when it has no result of severity Violation; warnings (the data-quality checks in
 `shapes/phenkg-quality.ttl`) do not break conformance.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,21 +123,47 @@ def _where(lines_of: Callable[[str], str | None] | None, iri: str) -> str | None
 
 
 def default_shapes_dir() -> Path:
-    """`shapes/` at the repository root (src/phenkg/validate.py -> parents[2])."""
-    return Path(__file__).resolve().parents[2] / "shapes"
+    """The folder of the shapes phenkg ships (see `phenkg.resources`)."""
+    from phenkg.resources import SHAPES, packaged
+    return Path(str(packaged(SHAPES)))
 
 
-def load_shapes(shapes_dir: Path | None = None) -> Graph:
-    """Every `*.ttl` in the directory, in name order, in one graph."""
-    directory = Path(shapes_dir) if shapes_dir is not None else default_shapes_dir()
-    files = sorted(directory.glob("*.ttl"))
-    if not files:
-        raise ShapesError("no shapes (*.ttl) found", path=str(directory),
-                          hint="pass the shapes directory, or run from a checkout that has shapes/")
+ShapesPaths = Path | str | Sequence[Path | str] | None
+
+
+def shape_files(paths: ShapesPaths = None) -> list:
+    """The shapes files: each given path (a Turtle file, or a directory's `*.ttl` in name order), in the
+    order given; without paths, the shipped shapes."""
+    from phenkg import resources
+
+    if paths is None or (not isinstance(paths, (str, Path)) and not paths):
+        files = resources.shapes_files()
+        if not files:
+            raise ShapesError("no shapes (*.ttl) found", path=str(resources.packaged(resources.SHAPES)),
+                              hint="this installation lacks its shapes: reinstall phenkg, or pass --shapes PATH")
+        return files
+    files = []
+    for path in map(Path, [paths] if isinstance(paths, (str, Path)) else paths):
+        if path.is_dir():
+            found = sorted(path.glob("*.ttl"))
+            if not found:
+                raise ShapesError("no shapes (*.ttl) found", path=str(path),
+                                  hint="pass --shapes a directory holding *.ttl files, or a Turtle file")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ShapesError("no such file or directory", path=str(path),
+                              hint="pass --shapes an existing Turtle file or directory of *.ttl files")
+    return files
+
+
+def load_shapes(shapes_dir: ShapesPaths = None) -> Graph:
+    """Every shapes file (`shape_files`) in one graph."""
     graph = Graph()
-    for file in files:
+    for file in shape_files(shapes_dir):
         try:
-            graph.parse(file, format="turtle")
+            graph.parse(data=file.read_text(encoding="utf-8"), format="turtle")
         except Exception as error:  # rdflib raises several unrelated types for bad Turtle
             raise ShapesError(f"shapes file does not parse: {error}", path=str(file)) from error
     return graph
@@ -179,8 +205,8 @@ def _results(report: Graph, shapes: Graph) -> list[Result]:
     return results
 
 
-def validate(data_graph: Graph, shapes_dir: Path | None = None, shapes: Graph | None = None) -> Report:
-    """Validate `data_graph` against the shapes in `shapes_dir` (default: the repository's shapes/),
+def validate(data_graph: Graph, shapes_dir: ShapesPaths = None, shapes: Graph | None = None) -> Report:
+    """Validate `data_graph` against the shapes in `shapes_dir` (default: the shipped shapes),
     or against an already loaded `shapes` graph."""
     import pyshacl
 
@@ -223,7 +249,7 @@ def report_graph(results: list[Result]) -> Graph:
     return graph
 
 
-def validate_store(store, shapes_dir: Path | None = None, shapes: Graph | None = None) -> Report:
+def validate_store(store, shapes_dir: ShapesPaths = None, shapes: Graph | None = None) -> Report:
     """Validate a pyoxigraph store: shapes compiled to SPARQL (phenkg.fastshacl), the same results as
     pySHACL many times faster; shapes the compiler does not cover fall back to pySHACL itself."""
     import pyoxigraph
@@ -241,7 +267,7 @@ def validate_store(store, shapes_dir: Path | None = None, shapes: Graph | None =
     return Report(conforms=conforms, results=results, graph=report_graph(results))
 
 
-def validate_ntriples(path: Path, shapes_dir: Path | None = None, shapes: Graph | None = None,
+def validate_ntriples(path: Path, shapes_dir: ShapesPaths = None, shapes: Graph | None = None,
                       first_pass: Iterable[str] | None = None) -> Report:
     """Validate an N-Triples file whose lines are grouped by subject (a sorted file is), streaming it
     twice instead of loading it (phenkg.fastshacl.validate_lines): the same results as `validate_store`

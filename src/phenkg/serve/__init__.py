@@ -42,6 +42,8 @@ class ServeOptions:
     workers: int = 2
     max_memory_mb: int = 1024
     public_url: str | None = None     # the endpoint's address as clients see it (default: as bound)
+    shapes: tuple[Path, ...] = ()     # other shapes for /shapes (default: the shipped ones)
+    ontology: Path | None = None      # another ontology for /ontology
 
 
 def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None = None) -> int:
@@ -94,7 +96,7 @@ def serve(options: ServeOptions) -> None:
         path = Path(tmp) / "store"
         triples = build_disk_store(path, options.data, options.base, options.dist)
         settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist,
-                            public_url=options.public_url)
+                            public_url=options.public_url, shapes=options.shapes, ontology=options.ontology)
         config = ServeConfig(str(path), settings_to_json(settings), timeout=options.timeout,
                              workers=max(1, options.workers), max_memory_mb=options.max_memory_mb,
                              triples=triples, started=started)
@@ -114,7 +116,8 @@ def get_once(options: ServeOptions, target: str, accept: str) -> tuple[int, byte
         store = pyoxigraph.Store.read_only(str(path))
         shown = f"[{options.host}]" if ":" in options.host else options.host
         settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist,
-                            public_url=options.public_url or f"http://{shown}:{options.port}/")
+                            public_url=options.public_url or f"http://{shown}:{options.port}/",
+                            shapes=options.shapes, ontology=options.ontology)
         app = create_app(Executor(store), settings, store)
         answer: dict = {}
         worker = threading.Thread(target=lambda: answer.setdefault("result", call(app, target, accept)),

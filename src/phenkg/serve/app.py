@@ -37,6 +37,8 @@ class Settings:
     max_body: int = 1_000_000         # bytes of a POST body
     graphs: frozenset[str] = field(default_factory=frozenset)   # named graphs the store holds
     dist: Path | None = None          # a built dist/ whose files are served at /dist/{name}
+    shapes: tuple[Path, ...] = ()     # shapes files or folders served at /shapes (default: the shipped ones)
+    ontology: Path | None = None      # the ontology served at /ontology (default: the shipped one)
     public_url: str | None = None     # where clients reach this server; None: the base (the IRIs' home)
 
     def __post_init__(self) -> None:
@@ -292,7 +294,7 @@ def create_app(executor, settings: Settings, store, documents: Documents | None 
     """The WSGI app over an executor (runs query Jobs) and a read-only store (for pages)."""
     if documents is None:
         from phenkg.serve.documents import load_documents
-        documents = load_documents(Path(__file__).resolve().parents[3], store, settings.base)
+        documents = load_documents(store, settings.base, settings.shapes or None, settings.ontology)
     return App(executor, settings, store, documents, guard=guard)
 
 

@@ -55,7 +55,7 @@ class Documents:
 
     def ontology_response(self, accept: str | None, fmt: str | None) -> Response:
         if not self.ontology:
-            raise HttpError(404, "this installation has no ontology/phenkg.ttl")
+            raise HttpError(404, "this installation has no ontology (phenkg.ttl)")
         offers = (*DOC_FORMATS, nego.HTML) if self.ontology_html else DOC_FORMATS
         chosen = nego.negotiate(offers, accept, fmt)
         if chosen is nego.HTML:
@@ -63,12 +63,17 @@ class Documents:
         return rdf_response(self.ontology, None, chosen.name, offers)
 
 
-def load_documents(root: Path, store, base: str) -> Documents:
-    ontology_file = root / "ontology" / "phenkg.ttl"
-    ontology, html = [], None
-    if ontology_file.is_file():
-        text = ontology_file.read_text(encoding="utf-8")
-        ontology = parse_turtle(text)
+def load_documents(store, base: str, shapes=None, ontology: Path | None = None) -> Documents:
+    """The documents over `store`: the shipped ontology and shapes, or the files the CLI's `--ontology`
+    and `--shapes` name (`shapes` as `phenkg.validate.shape_files` takes it)."""
+    from phenkg import resources
+    from phenkg.ontodoc import ontology_text
+    from phenkg.validate import shape_files
+
+    text = ontology_text(ontology)
+    ontology_triples, html = [], None
+    if text is not None:
+        ontology_triples = parse_turtle(text)
         try:
             import rdflib
 
@@ -76,14 +81,13 @@ def load_documents(root: Path, store, base: str) -> Documents:
             html = render_html(rdflib.Graph().parse(data=text, format="turtle")).encode()
         except ImportError:
             html = None
-    shapes = [t for f in sorted((root / "shapes").glob("*.ttl"))
-              for t in parse_turtle(f.read_text(encoding="utf-8"))]
-    context_file = Path(__file__).resolve().parents[1] / "resources" / "context.jsonld"
+    shapes_triples = [t for f in shape_files(shapes) for t in parse_turtle(f.read_text(encoding="utf-8"))]
+    context_file = resources.context_file()
     if context_file.is_file():
         context = context_file.read_bytes()
     else:
         context = json.dumps({"@context": dict(PREFIXES)}, indent=1).encode()
-    return Documents(ontology, html, shapes, context, void_triples(store, base))
+    return Documents(ontology_triples, html, shapes_triples, context, void_triples(store, base))
 
 
 def void_triples(store, base: str) -> list:

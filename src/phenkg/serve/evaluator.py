@@ -51,6 +51,8 @@ def settings_to_json(settings) -> dict:
     data = asdict(settings)
     data["graphs"] = sorted(settings.graphs)
     data["dist"] = str(settings.dist) if settings.dist is not None else None
+    data["shapes"] = [str(p) for p in settings.shapes]
+    data["ontology"] = str(settings.ontology) if settings.ontology is not None else None
     return data
 
 
@@ -58,7 +60,9 @@ def settings_from_json(data: dict):
     from phenkg.serve.app import Settings
 
     values = dict(data, graphs=frozenset(data["graphs"]))
-    values["dist"] = Path(data["dist"]) if data.get("dist") else None
+    for name in ("dist", "ontology"):
+        values[name] = Path(data[name]) if data.get(name) else None
+    values["shapes"] = tuple(Path(p) for p in data.get("shapes") or ())
     return Settings(**values)
 
 
