@@ -60,6 +60,28 @@ def decode(data: bytes, path: str) -> tuple[str, list[Problem]]:
     return text.removeprefix("\ufeff"), problems
 
 
+def drop_hidden(text: str) -> tuple[str, list[Problem]]:
+    """Remove the characters `data/` refuses (control, bidi, separators: phenkg.safeyaml.HIDDEN_VALUE),
+    each line's removal reported, so that what import writes always reads back."""
+    from phenkg.safeyaml import HIDDEN_VALUE
+
+    if not HIDDEN_VALUE.search(text.replace("\r\n", "\n")):
+        return text, []
+    problems: list[Problem] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        ending = "\r" if line.endswith("\r") else ""
+        body = line[:len(line) - len(ending)]
+        found = HIDDEN_VALUE.findall(body)
+        if found:
+            names = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+            problems.append(Problem(number, "hidden-character",
+                                    f"removed {len(found)} invisible character(s) ({names}); check the line "
+                                    "reads as intended"))
+            lines[number - 1] = HIDDEN_VALUE.sub("", body) + ending
+    return "\n".join(lines), problems
+
+
 def clean(text: str) -> str:
     """Drop stray HTML tags and images, fold spaces."""
     text = _IMAGE.sub("", _TAG.sub("", text))
@@ -455,6 +477,7 @@ def _looks_like_a_paper(paper: Paper) -> bool:
 def parse(text: str, path: str = "list.md", progress: Progress | None = None) -> Catalog:
     """Read a whole list. Raises UnusableInputError when the text is not a list at all."""
     reader = _ListParser(path, progress)
+    text, reader.problems = drop_hidden(text)
     reader.run(text)
     if not reader.topics and not reader.papers:
         raise UnusableInputError("not an awesome list: no '## Topic' headings and no entries found",
