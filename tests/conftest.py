@@ -23,3 +23,11 @@ def catalog() -> Catalog:
 def seed_text() -> str:
     """The seed list as committed in data/ (a byte-for-byte copy of the upstream README)."""
     return (DATA / "awesome-deep-phenomena.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serve_cache(tmp_path_factory):
+    """`phenkg serve --data` keeps its builds in $PHENKG_CACHE: a folder of this test session's own."""
+    import os
+
+    os.environ["PHENKG_CACHE"] = str(tmp_path_factory.mktemp("phenkg-cache"))

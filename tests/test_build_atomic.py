@@ -89,7 +89,7 @@ def whole_set(dist: Path) -> dict[str, str]:
     for url, size in void.query(prefixes + "SELECT ?url ?size { ?x dcat:downloadURL ?url ; dcat:byteSize ?size }"):
         path = dist / url.value.rsplit("/", 1)[1]
         assert path.stat().st_size == int(size.value), f"{path.name} is not the file VoID describes"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in dist.iterdir()}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in dist.iterdir() if p.is_file()}
 
 
 def leftovers(dist: Path) -> list[str]:

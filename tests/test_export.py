@@ -95,7 +95,16 @@ def test_build_twice_gives_identical_bytes(dist, tmp_path):
     assert names == sorted(p.name for p in again.iterdir())
     assert {p.name for p in result.files} == set(names)
     for name in names:
+        if (out / name).is_dir():    # the query store: an index whose files differ; its content may not
+            assert store_quads(out / name) == store_quads(again / name)
+            continue
         assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def store_quads(path) -> set:
+    import pyoxigraph
+
+    return set(pyoxigraph.Store.read_only(str(path)))
 
 
 def test_export_to_stdout_equals_build_file(dist):
@@ -178,6 +187,9 @@ def test_background_validation_gives_the_same_build(catalog, tmp_path, monkeypat
     assert background.conforms == inline.conforms
     assert [p.name for p in background.files] == [p.name for p in inline.files]
     for path in inline.files:
+        if path.is_dir():
+            assert store_quads(tmp_path / "background" / path.name) == store_quads(path)
+            continue
         assert (tmp_path / "background" / path.name).read_bytes() == path.read_bytes(), path.name
 
 

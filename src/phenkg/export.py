@@ -28,7 +28,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from phenkg import atomic, graph, jsonld
+from phenkg import atomic, graph, jsonld, storedir
 from phenkg.atomic import atomic_output
 from phenkg.model import Catalog
 from phenkg.progress import Progress
@@ -55,7 +55,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 STEM = "phenkg"
 # every file a build writes (tests/test_build_atomic.py checks this against a build)
 OUTPUTS = frozenset({*(f"{STEM}.{f.extension}" for f in FORMATS.values()), "validation.ttl", "validation.txt",
-                     "void.ttl", "dataset.jsonld", "ontology.ttl", "ontology.html"})
+                     "void.ttl", "dataset.jsonld", "ontology.ttl", "ontology.html", storedir.STORE,
+                     storedir.FIGURES})
 PARALLEL = 7_500  # papers (about 500,000 triples) from which a build uses both cores
 CHUNK = 1 << 22  # bytes read at a time when deriving one file from another
 
@@ -243,6 +244,7 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
             derived = []
             files = write_derived(nt_path, out_dir, base, ["ttl", "trig", "jsonld", "rdfxml", "nq"])
         stats = describe.GraphStats.of_ntriples(file_chunks(nt_path))
+        files += storedir.write_store(nt_path, out_dir, triples)   # what `phenkg serve --dist` opens at once
         for future in derived:
             files += future.result()
         result = (validation.result() if validation is not None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from phenkg import storedir
 from phenkg.errors import PhenkgError
 from phenkg.serve.app import App, Settings, create_app
 from phenkg.serve.evaluator import ServeConfig, settings_to_json
@@ -88,21 +89,18 @@ def call(app, target: str, accept: str = "*/*", *, method: str = "GET", body: by
 
 
 def serve(options: ServeOptions) -> None:
-    """Build the store, then serve it until interrupted (Granian in front, confined evaluators behind)."""
+    """Serve a built dist/ (`--dist`, or the cached build of `--data`) until interrupted: Granian in
+    front, confined evaluators behind, each opening dist/store/ read-only."""
     from phenkg.serve.front import serve_forever
 
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
-        path = Path(tmp) / "store"
-        triples = build_disk_store(path, options.data, options.base, options.dist)
-        settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist,
-                            public_url=options.public_url, shapes=options.shapes, ontology=options.ontology)
-        config = ServeConfig(str(path), settings_to_json(settings), timeout=options.timeout,
-                             workers=max(1, options.workers), max_memory_mb=options.max_memory_mb,
-                             triples=triples, started=started)
-        with contextlib.suppress(KeyboardInterrupt):
-            serve_forever(config, options.host, options.port, Path(tmp) / "config.json")
-        print("phenkg: stopped", file=sys.stderr)
+    settings = _settings(options, options.public_url)
+    config = ServeConfig(str(settings.dist / storedir.STORE), settings_to_json(settings), timeout=options.timeout,
+                         workers=max(1, options.workers), max_memory_mb=options.max_memory_mb,
+                         triples=settings.triples or 0, started=started)
+    with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp, contextlib.suppress(KeyboardInterrupt):
+        serve_forever(config, options.host, options.port, Path(tmp) / "config.json")
+    print("phenkg: stopped", file=sys.stderr)
 
 
 def get_once(options: ServeOptions, target: str, accept: str) -> tuple[int, bytes]:
@@ -110,25 +108,33 @@ def get_once(options: ServeOptions, target: str, accept: str) -> tuple[int, byte
     thread dies with us) and answered 503."""
     import pyoxigraph
 
-    with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
-        path = Path(tmp) / "store"
-        build_disk_store(path, options.data, options.base, options.dist)
-        store = pyoxigraph.Store.read_only(str(path))
-        shown = f"[{options.host}]" if ":" in options.host else options.host
-        settings = Settings(base=options.base, max_rows=options.max_rows, graphs=_graphs(path), dist=options.dist,
-                            public_url=options.public_url or f"http://{shown}:{options.port}/",
-                            shapes=options.shapes, ontology=options.ontology)
-        app = create_app(Executor(store), settings, store)
-        answer: dict = {}
-        worker = threading.Thread(target=lambda: answer.setdefault("result", call(app, target, accept)),
-                                  daemon=True)
-        worker.start()
-        worker.join(options.timeout)
-        if worker.is_alive():
-            return 503, error_body(503, f"the query did not finish within the {options.timeout:g} s timeout; "
-                                        "narrow it or add a LIMIT")
-        status, _, body = answer["result"]
-        return status, body
+    shown = f"[{options.host}]" if ":" in options.host else options.host
+    settings = _settings(options, options.public_url or f"http://{shown}:{options.port}/")
+    store = pyoxigraph.Store.read_only(str(settings.dist / storedir.STORE))
+    app = create_app(Executor(store), settings, store)
+    answer: dict = {}
+    worker = threading.Thread(target=lambda: answer.setdefault("result", call(app, target, accept)), daemon=True)
+    worker.start()
+    worker.join(options.timeout)
+    if worker.is_alive():
+        return 503, error_body(503, f"the query did not finish within the {options.timeout:g} s timeout; "
+                                    "narrow it or add a LIMIT")
+    status, _, body = answer["result"]
+    return status, body
+
+
+def _settings(options: ServeOptions, public_url: str | None) -> Settings:
+    """The app's settings over the dist/ to serve: `--dist`, or the cached build of `--data`."""
+    dist = options.dist
+    if dist is None:
+        dist = storedir.cached_build(options.data, options.base, options.shapes or None, options.ontology)
+    figures = storedir.figures(dist)
+    if figures is None:
+        raise PhenkgError("no query store in the built dataset (a build by an older phenkg?)", path=str(dist),
+                          hint="run `phenkg build` again, or serve data/ without --dist")
+    return Settings(base=options.base, max_rows=options.max_rows, graphs=frozenset(figures["graphs"]), dist=dist,
+                    public_url=public_url, shapes=options.shapes, ontology=options.ontology,
+                    triples=figures["triples"])
 
 
 def _graphs(path: Path) -> frozenset[str]:

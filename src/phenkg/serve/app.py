@@ -40,6 +40,7 @@ class Settings:
     shapes: tuple[Path, ...] = ()     # shapes files or folders served at /shapes (default: the shipped ones)
     ontology: Path | None = None      # the ontology served at /ontology (default: the shipped one)
     public_url: str | None = None     # where clients reach this server; None: the base (the IRIs' home)
+    triples: int | None = None        # the store's size, when known (a build's figures): no scan at start
 
     def __post_init__(self) -> None:
         if self.public_url is not None and not public_url_ok(self.public_url):
@@ -143,7 +144,7 @@ class App:
         self.guard = guard          # False only in the tests that show the sandbox holds without it
         self.describer = Describer(store, settings.base)
         self.index = query_page(settings.base)
-        self.triples = len(store)
+        self.triples = settings.triples if settings.triples is not None else len(store)
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -294,7 +295,8 @@ def create_app(executor, settings: Settings, store, documents: Documents | None 
     """The WSGI app over an executor (runs query Jobs) and a read-only store (for pages)."""
     if documents is None:
         from phenkg.serve.documents import load_documents
-        documents = load_documents(store, settings.base, settings.shapes or None, settings.ontology)
+        documents = load_documents(store, settings.base, settings.shapes or None, settings.ontology,
+                                   settings.dist)
     return App(executor, settings, store, documents, guard=guard)
 
 

@@ -63,17 +63,26 @@ class Documents:
         return rdf_response(self.ontology, None, chosen.name, offers)
 
 
-def load_documents(store, base: str, shapes=None, ontology: Path | None = None) -> Documents:
+def load_documents(store, base: str, shapes=None, ontology: Path | None = None, built: Path | None = None
+                   ) -> Documents:
     """The documents over `store`: the shipped ontology and shapes, or the files the CLI's `--ontology`
-    and `--shapes` name (`shapes` as `phenkg.validate.shape_files` takes it)."""
+    and `--shapes` name (`shapes` as `phenkg.validate.shape_files` takes it). From a `built` dist/, the
+    dataset description is its void.ttl and the ontology its ontology.ttl and .html (nothing is
+    scanned or rendered at start); otherwise a minimal description is counted from the store."""
     from phenkg import resources
     from phenkg.ontodoc import ontology_text
     from phenkg.validate import shape_files
 
-    text = ontology_text(ontology)
-    ontology_triples, html = [], None
+    text, html = None, None
+    if ontology is None and built is not None and (built / "ontology.html").is_file():
+        text = (built / "ontology.ttl").read_text(encoding="utf-8")
+        html = (built / "ontology.html").read_bytes()
+    else:
+        text = ontology_text(ontology)
+    ontology_triples = []
     if text is not None:
         ontology_triples = parse_turtle(text)
+    if text is not None and html is None:
         try:
             import rdflib
 
@@ -87,7 +96,10 @@ def load_documents(store, base: str, shapes=None, ontology: Path | None = None) 
         context = context_file.read_bytes()
     else:
         context = json.dumps({"@context": dict(PREFIXES)}, indent=1).encode()
-    return Documents(ontology_triples, html, shapes_triples, context, void_triples(store, base))
+    void = built / "void.ttl" if built is not None else None
+    described = (parse_turtle(void.read_text(encoding="utf-8")) if void is not None and void.is_file()
+                 else void_triples(store, base))
+    return Documents(ontology_triples, html, shapes_triples, context, described)
 
 
 def void_triples(store, base: str) -> list:

@@ -78,8 +78,8 @@ def read_frame(stream) -> tuple[dict, bytes] | None:
     if len(head) < FRAME.size:
         return None
     header_size, body_size = FRAME.unpack(head)
-    header = json.loads(stream.read(header_size))
-    return header, stream.read(body_size) if body_size else b""
+    data = stream.read(header_size + body_size)
+    return json.loads(data[:header_size]), data[header_size:]
 
 
 def main() -> int:

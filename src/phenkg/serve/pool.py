@@ -42,13 +42,14 @@ class Evaluator:
     async def send(self, header: bytes, body: bytes) -> None:
         stdin = self.process.stdin
         stdin.write(FRAME.pack(len(header), len(body)) + header + body)
-        await stdin.drain()
+        if stdin.transport.get_write_buffer_size():      # only a large body waits for the pipe
+            await stdin.drain()
 
     async def receive(self) -> tuple[bytes, bytes]:
         stdout = self.process.stdout
         header_size, body_size = FRAME.unpack(await stdout.readexactly(FRAME.size))
-        header = await stdout.readexactly(header_size)
-        return header, await stdout.readexactly(body_size) if body_size else b""
+        data = await stdout.readexactly(header_size + body_size)
+        return data[:header_size], data[header_size:]
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -69,12 +70,22 @@ class Pool:
 
     async def start(self) -> None:
         """Start every evaluator and wait until each is ready; a failure stops them all."""
-        results = await asyncio.gather(*(self._start_one() for _ in range(max(1, self.config.workers) + 1)),
+        results = await asyncio.gather(*(self._start_one() for _ in range(max(1, self.config.workers))),
                                        return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             await self.close()
             raise failures[0]
+        self._background(self._start_spare())       # ready without waiting for the spare
+
+    async def _start_spare(self) -> None:
+        with contextlib.suppress(PhenkgError):
+            await self._start_one()
+
+    def _background(self, work) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def _start_one(self) -> Evaluator:
         process = await asyncio.create_subprocess_exec(
@@ -111,9 +122,7 @@ class Pool:
         if self.spares:
             self.active += 1
             self.idle.put_nowait(self.spares.pop())
-        task = asyncio.get_running_loop().create_task(self._restart(evaluator))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self._background(self._restart(evaluator))
 
     async def _restart(self, old: Evaluator) -> None:
         await old.process.wait()
