@@ -201,7 +201,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from phenkg.atomic import recover
     from phenkg.serve import ServeOptions, get_once, serve
 
-    check_resources(args)
+    if args.shapes or args.ontology:
+        check_resources(args)
     if args.dist is not None:
         recover(args.dist)  # a build's swap cut short (only possible without renameat2): a whole set back
     options = ServeOptions(data=args.data, base=args.base, dist=args.dist, host=args.host, port=args.port,

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from phenkg.errors import PhenkgError
-from phenkg.serve.evaluator import ServeConfig, settings_from_json
+from phenkg.serve.evaluator import ServeConfig
 from phenkg.serve.pool import Answer, Pool, error_answer
 
 HEAD_TIMEOUT = 10.0          # seconds for a request line and headers to arrive (then the connection closes)
@@ -67,7 +67,8 @@ class Front:
 
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
-        self.settings = settings_from_json(config.settings)
+        self.max_body = int(config.settings["max_body"])
+        self.dist = Path(config.settings["dist"]) if config.settings.get("dist") else None
         self.pool = Pool(config)
 
     async def __call__(self, scope, receive, send) -> None:
@@ -125,7 +126,7 @@ class Front:
         await _send(send, answer, method)
 
     async def forward(self, scope, headers: dict[str, str], receive) -> Answer:
-        limit = self.settings.max_body
+        limit = self.max_body
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             # read (a bounded part of) the body first, so that the client sees the answer, not a reset
@@ -148,7 +149,7 @@ class Front:
         return await self.pool.answer(json.dumps(request).encode(), body)
 
     async def file(self, kind: str, name: str, method: str, send) -> None:
-        folder = STATIC if kind == "static" else self.settings.dist
+        folder = STATIC if kind == "static" else self.dist
         opened = served_file(folder, name) if folder is not None else None
         if opened is None:
             detail = (f"no file {name} in the built dataset" if folder is not None or kind == "static"

@@ -1,0 +1,171 @@
+"""The entry points of `phenkg serve`: serve(options), get_once(options), and running(...) for tests
+and benchmarks; call() answers one request in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from phenkg import storedir
+from phenkg.errors import PhenkgError
+from phenkg.serve.app import Settings, create_app
+from phenkg.serve.evaluator import ServeConfig, settings_to_json
+from phenkg.serve.http import error_body
+from phenkg.serve.worker import Executor
+
+__all__ = ["ServeOptions", "build_disk_store", "call", "get_once", "running", "serve"]
+
+
+@dataclass
+class ServeOptions:
+    data: Path | None
+    base: str
+    dist: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timeout: float = 10.0
+    max_rows: int = 10000
+    workers: int = 2
+    max_memory_mb: int = 1024
+    public_url: str | None = None     # the endpoint's address as clients see it (default: as bound)
+    shapes: tuple[Path, ...] = ()     # other shapes for /shapes (default: the shipped ones)
+    ontology: Path | None = None      # another ontology for /ontology
+
+
+def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None = None) -> int:
+    """Build the on-disk store the workers open read-only; returns the number of triples."""
+    import pyoxigraph
+
+    if dist is not None:
+        source = dist / "phenkg.nt"
+        if not source.is_file():
+            raise PhenkgError("no phenkg.nt in the dist directory", path=str(dist),
+                              hint="run `phenkg build` first, or serve data/ without --dist")
+        store = pyoxigraph.Store(str(path))
+        store.bulk_load(path=str(source), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    else:
+        from phenkg.graph import build_store
+        from phenkg.store import read_catalog
+        store = build_store(read_catalog(data), base, path=str(path))
+    count = len(store)
+    store.flush()
+    del store
+    gc.collect()
+    return count
+
+
+def call(app, target: str, accept: str = "*/*", *, method: str = "GET", body: bytes = b"",
+         content_type: str = "", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Answer one request in-process (for --get and tests): (status, headers, body)."""
+    parts = urlsplit(target)
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": unquote(parts.path or "/", "iso-8859-1"),
+               "QUERY_STRING": parts.query, "HTTP_ACCEPT": accept, "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type}
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    captured: dict = {}
+
+    def start_response(status: str, header_list: list[tuple[str, str]]) -> None:
+        captured["status"], captured["headers"] = int(status.split(maxsplit=1)[0]), dict(header_list)
+
+    out = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], out
+
+
+def serve(options: ServeOptions) -> None:
+    """Serve a built dist/ (`--dist`, or the cached build of `--data`) until interrupted: Granian in
+    front, confined evaluators behind, each opening dist/store/ read-only."""
+    from phenkg.serve.front import serve_forever
+
+    started = time.monotonic()
+    settings = _settings(options, options.public_url)
+    config = ServeConfig(str(settings.dist / storedir.STORE), settings_to_json(settings), timeout=options.timeout,
+                         workers=max(1, options.workers), max_memory_mb=options.max_memory_mb,
+                         triples=settings.triples or 0, started=started)
+    with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp, contextlib.suppress(KeyboardInterrupt):
+        serve_forever(config, options.host, options.port, Path(tmp) / "config.json")
+    print("phenkg: stopped", file=sys.stderr)
+
+
+def get_once(options: ServeOptions, target: str, accept: str) -> tuple[int, bytes]:
+    """Answer one request in-process: (status, body); a request past the timeout is abandoned (its
+    thread dies with us) and answered 503."""
+    import pyoxigraph
+
+    shown = f"[{options.host}]" if ":" in options.host else options.host
+    settings = _settings(options, options.public_url or f"http://{shown}:{options.port}/")
+    store = pyoxigraph.Store.read_only(str(settings.dist / storedir.STORE))
+    app = create_app(Executor(store), settings, store)
+    answer: dict = {}
+    worker = threading.Thread(target=lambda: answer.setdefault("result", call(app, target, accept)), daemon=True)
+    worker.start()
+    worker.join(options.timeout)
+    if worker.is_alive():
+        return 503, error_body(503, f"the query did not finish within the {options.timeout:g} s timeout; "
+                                    "narrow it or add a LIMIT")
+    status, _, body = answer["result"]
+    return status, body
+
+
+def _settings(options: ServeOptions, public_url: str | None) -> Settings:
+    """The app's settings over the dist/ to serve: `--dist`, or the cached build of `--data`."""
+    dist = options.dist
+    if dist is None:
+        dist = storedir.cached_build(options.data, options.base, options.shapes or None, options.ontology)
+    figures = storedir.figures(dist)
+    if figures is None:
+        raise PhenkgError("no query store in the built dataset (a build by an older phenkg?)", path=str(dist),
+                          hint="run `phenkg build` again, or serve data/ without --dist")
+    return Settings(base=options.base, max_rows=options.max_rows, graphs=frozenset(figures["graphs"]), dist=dist,
+                    public_url=public_url, shapes=options.shapes, ontology=options.ontology,
+                    triples=figures["triples"])
+
+
+def _graphs(path: Path) -> frozenset[str]:
+    import pyoxigraph
+
+    store = pyoxigraph.Store.read_only(str(path))
+    try:
+        return frozenset(g.value for g in store.named_graphs())
+    finally:
+        del store
+
+
+@contextlib.contextmanager
+def running(store_path: Path, settings: Settings, *, host: str = "127.0.0.1", ready_within: float = 60,
+            **config):
+    """A real server over an existing store, in a child process on a free loopback port: yields its
+    URL (without the trailing slash) and stops it afterwards. `config`: ServeConfig's fields."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
+        file = Path(tmp) / "config.json"
+        file.write_bytes(ServeConfig(str(store_path), settings_to_json(settings), **config).to_json())
+        process = subprocess.Popen([sys.executable, "-m", "phenkg.serve.front", str(file), host, "0"],
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + ready_within
+            line = ""
+            while time.monotonic() < deadline and "serving" not in line:
+                line = process.stdout.readline()
+                if not line:
+                    break
+            if "serving" not in line:
+                raise PhenkgError(f"the server did not start (exit code {process.poll()})", path=str(store_path))
+            yield line.split(" at ", 1)[1].split()[0].rstrip("/")
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
