@@ -134,7 +134,11 @@ class Front:
                 await asyncio.wait_for(_read_body(receive, DRAIN_LIMIT, keep=False), BODY_TIMEOUT)
             return error_answer(413, f"the request body has {int(declared):,} bytes; the limit is {limit:,}")
         try:
-            body = await asyncio.wait_for(_read_body(receive, limit), BODY_TIMEOUT)
+            if scope["method"] in ("GET", "HEAD") and not declared.strip("0"):
+                body = b""                                # nothing to read: no body was announced
+            else:
+                async with asyncio.timeout(BODY_TIMEOUT):
+                    body = await _read_body(receive, limit)
         except TimeoutError:
             return error_answer(408, f"the request body did not arrive within {BODY_TIMEOUT:g} s")
         except _TooLarge:

@@ -138,13 +138,18 @@ class Pool:
         """Have an evaluator answer one request (a JSON header and its body) within the timeout."""
         timeout = self.config.timeout
         try:
-            evaluator = await asyncio.wait_for(self.idle.get(), timeout)
-        except TimeoutError:
-            return error_answer(503, f"every query evaluator stayed busy for {timeout:g} s; try again",
-                                [("Retry-After", "1")])
+            evaluator = self.idle.get_nowait()
+        except asyncio.QueueEmpty:
+            try:
+                async with asyncio.timeout(timeout):
+                    evaluator = await self.idle.get()
+            except TimeoutError:
+                return error_answer(503, f"every query evaluator stayed busy for {timeout:g} s; try again",
+                                    [("Retry-After", "1")])
         try:
-            await evaluator.send(request, body)
-            header, payload = await asyncio.wait_for(evaluator.receive(), timeout)
+            async with asyncio.timeout(timeout):      # a deadline, without a task of its own per request
+                await evaluator.send(request, body)
+                header, payload = await evaluator.receive()
         except TimeoutError:
             self._replace(evaluator)
             return error_answer(503, f"the request did not finish within the {timeout:g} s timeout and was "
