@@ -11,7 +11,8 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from phenkg.export import FORMATS, build
+from phenkg.export import build
+from phenkg.formats import EXPORTS
 from phenkg.vocab import DCAT, DCTERMS, PREFIXES, RDF, VOID, Iris
 
 from .conftest import BASE, ROOT
@@ -69,8 +70,8 @@ def test_one_distribution_per_file_with_its_size(void, dist):
     rows = {r["url"].value: (r["type"].value, int(r["size"].value)) for r in void.query(
         Q + "SELECT ?url ?type ?size { ?d a dcat:Dataset ; dcat:distribution ?x ; void:dataDump ?url . "
         "?x dcat:downloadURL ?url ; dcat:mediaType ?type ; dcat:byteSize ?size }")}
-    assert len(rows) == len(FORMATS)
-    for fmt in FORMATS.values():
+    assert len(rows) == len(EXPORTS)
+    for fmt in EXPORTS.values():
         path = dist / f"phenkg.{fmt.extension}"
         media, size = rows[f"{BASE}dist/{path.name}"]
         assert media.endswith("/" + fmt.media_type)
@@ -108,7 +109,7 @@ def test_schema_dataset_is_valid_json_ld(dist):
                          capture_output=True, text=True, check=True)
     typed = f"<{Iris(BASE).dataset}> <{RDF}type> <https://schema.org/Dataset>"
     assert typed in run.stdout
-    assert run.stdout.count("<https://schema.org/DataDownload>") == len(FORMATS)
+    assert run.stdout.count("<https://schema.org/DataDownload>") == len(EXPORTS)
 
 
 @pytest.mark.parametrize("lines_per_chunk", [1, 7, 1000])

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from phenkg import graph
 from phenkg.cli import parser
-from phenkg.export import FORMATS, TrigFromTurtle, atomic_output, build, graph_name
+from phenkg.export import TrigFromTurtle, atomic_output, build, graph_name
+from phenkg.formats import EXPORTS
 
 from .conftest import BASE, DATA
 
@@ -46,14 +47,14 @@ def expected(catalog) -> set[str]:
 def test_format_table_matches_cli_choices():
     export = next(a for a in parser()._subparsers._group_actions[0].choices["export"]._actions
                   if a.dest == "format")
-    assert sorted(export.choices) == sorted(FORMATS)
-    assert len({f.extension for f in FORMATS.values()}) == len(FORMATS)
+    assert sorted(export.choices) == sorted(EXPORTS)
+    assert len({f.extension for f in EXPORTS.values()}) == len(EXPORTS)
 
 
-@pytest.mark.parametrize("name", sorted(FORMATS))
+@pytest.mark.parametrize("name", sorted(EXPORTS))
 def test_every_export_is_the_graph(dist, catalog, name):
     out, _ = dist
-    path = out / f"phenkg.{FORMATS[name].extension}"
+    path = out / f"phenkg.{EXPORTS[name].extension}"
     got = triple_set(path, PARSE_AS[name])
     assert got == triple_set(out / "phenkg.ttl", ox.RdfFormat.TURTLE)
     assert got == expected(catalog)
@@ -143,7 +144,7 @@ def test_export_to_stdout_equals_the_build_file_derived_differently(dist, name):
     out, _ = dist
     run = subprocess.run([sys.executable, "-m", "phenkg.cli", "export", "--data", str(DATA), "--format", name],
                          check=True, capture_output=True)
-    assert run.stdout == (out / f"phenkg.{FORMATS[name].extension}").read_bytes()
+    assert run.stdout == (out / f"phenkg.{EXPORTS[name].extension}").read_bytes()
 
 
 def test_trig_wrapper_does_not_depend_on_how_turtle_arrives(dist):

@@ -14,7 +14,8 @@ import pyoxigraph as ox
 import pytest
 
 from phenkg import graph
-from phenkg.export import FORMATS, atomic_output, write_format
+from phenkg.export import atomic_output, write_format
+from phenkg.formats import EXPORTS
 from phenkg.jsonld import context, load_frame, node_document, paper_document
 from phenkg.vocab import Iris
 
@@ -36,7 +37,7 @@ def files(tmp_path_factory, catalog):
     out = tmp_path_factory.mktemp("jsonld")
     (out / "graph.nt").write_text("\n".join(graph.triples(catalog, BASE)) + "\n", encoding="utf-8")
     with atomic_output(out / "graph.jsonld") as stream:
-        write_format(FORMATS["jsonld"], graph.blocks(catalog, BASE), stream, BASE)
+        write_format(EXPORTS["jsonld"], graph.blocks(catalog, BASE), stream, BASE)
     return out
 
 

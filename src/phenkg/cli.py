@@ -19,6 +19,7 @@ from pathlib import Path
 from phenkg import __version__
 from phenkg.errors import BadQueryError, PhenkgError, RemoteError
 from phenkg.model import Catalog
+from phenkg.vocab import base_iri
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -268,6 +269,7 @@ usual first commands:
 
 
 def parser() -> argparse.ArgumentParser:
+    from phenkg.formats import CSV, EXPORTS, JSON, TURTLE
     from phenkg.vocab import DEFAULT_BASE
 
     top = argparse.ArgumentParser(prog="phenkg", description=USAGE,
@@ -284,7 +286,9 @@ def parser() -> argparse.ArgumentParser:
         if data:
             sub.add_argument("--data", type=Path, default=None,
                              help="the data directory (default: $PHENKG_DATA, else ./data)")
-            sub.add_argument("--base", default=DEFAULT_BASE, help=f"IRI base (default {DEFAULT_BASE})")
+            sub.add_argument("--base", default=DEFAULT_BASE,
+                             help=f"IRI base, an absolute http(s) IRI; a missing final slash is added "
+                                  f"(default {DEFAULT_BASE})")
         return sub
 
     sub = command("import", cmd_import, "parse an awesome list (Markdown) into data/")
@@ -299,15 +303,15 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--check", action="store_true", help="only report files that are not canonical (exit 1)")
     command("stats", cmd_stats, "print counts of entries, papers, authors, ...")
     sub = command("validate", cmd_validate, "check the graph against the SHACL shapes")
-    sub.add_argument("--format", choices=["text", "ttl"], default="text")
+    sub.add_argument("--format", choices=["text", TURTLE.name], default="text")
     add_resource_options(sub, ontology=False)
     sub = command("export", cmd_export, "write the graph in one RDF format")
-    sub.add_argument("--format", required=True, choices=["ttl", "nt", "nq", "trig", "jsonld", "rdfxml"])
+    sub.add_argument("--format", required=True, choices=list(EXPORTS))
     sub.add_argument("-o", "--output", default="-", help="output file, '-' for standard output (default)")
     sub = command("build", cmd_build, "graph, validation, every export and the dataset description")
     sub.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist/)")
     add_resource_options(sub)
-    add_remote_commands(command)
+    add_remote_commands(command, (JSON.name, CSV.name))
     return top
 
 
@@ -321,8 +325,8 @@ def add_resource_options(sub: argparse.ArgumentParser, ontology: bool = True) ->
                                                                         "shipped one")
 
 
-def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
-    """serve, push and query: the commands that talk HTTP."""
+def add_remote_commands(command: Callable[..., argparse.ArgumentParser], results: tuple[str, ...]) -> None:
+    """serve, push and query: the commands that talk HTTP; `results`: the result formats `query` prints."""
     sub = command("serve", cmd_serve, "serve the graph: SPARQL endpoint, query page, entity pages")
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8000)
@@ -360,7 +364,7 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser]) -> None
     sub = command("query", cmd_query, "run a SPARQL query on the local graph or a remote endpoint")
     sub.add_argument("sparql", help="the query text, or @FILE to read it from a file")
     sub.add_argument("--endpoint", help="remote SPARQL endpoint (default: the local graph)")
-    sub.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    sub.add_argument("--format", choices=["table", *results], default="table")
     sub.add_argument("--timeout", type=float, help="seconds to wait for the answer (default $PHENKG_TIMEOUT or 300)")
     sub.add_argument("--user")
     sub.add_argument("--password")
@@ -380,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "data"):
         args.data = args.data if args.data is not None else default_data_dir()
     try:
+        if hasattr(args, "base"):
+            args.base = base_iri(args.base)  # once: every IRI is minted under the normalised base
         return args.func(args)
     except PhenkgError as exc:
         say(f"phenkg {args.command}: {exc.describe()}")

@@ -19,10 +19,10 @@ import pyoxigraph as ox
 from phenkg import graph
 from phenkg.graph import integer, iri, lit
 from phenkg.model import Catalog
-from phenkg.vocab import DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, SCHEMA, VOID, XSD, Iris
+from phenkg.vocab import DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, SCHEMA, VOID, XSD, Iris, compact_iri
 
 if TYPE_CHECKING:
-    from phenkg.export import Format
+    from phenkg.formats import Format
 
 _TYPE = f"<{RDF}type>"
 _TYPED = f" {_TYPE} <"  # a line that gives a class (only IRIs contain no space: the object is its class)
@@ -72,14 +72,14 @@ class GraphStats:
 
 
 def _local(value: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if value.startswith(ns):
-            return f"{prefix}-{value[len(ns):]}"
+    compact = compact_iri(value)
+    if compact != value:
+        return compact.replace(":", "-", 1)
     return value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def download_url(base: str, path: Path) -> str:
-    return Iris(base).base + "dist/" + path.name
+    return Iris(base).download(path.name)
 
 
 def source_summary(catalog: Catalog) -> str:
@@ -110,24 +110,24 @@ def void_lines(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format, Pa
     yield f"{d} <{VOID}classes> {integer(len(stats.classes))} ."
     yield f"{d} <{VOID}properties> {integer(len(stats.properties))} ."
     yield f"{d} <{VOID}uriSpace> {lit(iris.base)} ."
-    yield f"{d} <{VOID}sparqlEndpoint> {iri(iris.base + 'sparql')} ."
+    yield f"{d} <{VOID}sparqlEndpoint> {iri(iris.sparql)} ."
     for ns in stats.vocabularies():
         yield f"{d} <{VOID}vocabulary> {iri(ns)} ."
     if catalog.papers:
         yield f"{d} <{VOID}exampleResource> {iri(iris.paper(catalog.papers[0].key))} ."
     for cls, count in sorted(stats.classes.items()):
-        node = iri(f"{iris.dataset}/class/{_local(cls)}")
+        node = iri(iris.dataset_part("class", _local(cls)))
         yield f"{d} <{VOID}classPartition> {node} ."
         yield f"{node} <{VOID}class> {iri(cls)} ."
         yield f"{node} <{VOID}entities> {integer(count)} ."
     for prop, count in sorted(stats.properties.items()):
-        node = iri(f"{iris.dataset}/property/{_local(prop)}")
+        node = iri(iris.dataset_part("property", _local(prop)))
         yield f"{d} <{VOID}propertyPartition> {node} ."
         yield f"{node} <{VOID}property> {iri(prop)} ."
         yield f"{node} <{VOID}triples> {integer(count)} ."
     for fmt, path in dumps:
         url = iri(download_url(base, path))
-        node = iri(f"{iris.dataset}/distribution/{fmt.name}")
+        node = iri(iris.dataset_part("distribution", fmt.name))
         yield f"{d} <{VOID}dataDump> {url} ."
         yield f"{d} <{DCAT}distribution> {node} ."
         yield f"{node} {_TYPE} <{DCAT}Distribution> ."

@@ -1,4 +1,5 @@
-"""Every export of the graph, from one table of formats; and `build`, which writes them all to dist/.
+"""Every export of the graph, in the formats phenkg.formats lists as EXPORTS; and `build`, which writes
+them all to dist/.
 
 Order and determinism: graph.py emits the triples in canonical order (one sorted block per entity,
 every subject in one block), so N-Triples is those lines as they come, in bounded memory at any size.
@@ -30,31 +31,14 @@ import pyoxigraph as ox
 
 from phenkg import atomic, graph, jsonld, storedir
 from phenkg.atomic import atomic_output
+from phenkg.formats import EXPORTS, JSONLD, Format
 from phenkg.model import Catalog
 from phenkg.progress import Progress
 from phenkg.vocab import PREFIXES, SH, Iris
 
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    media_type: str
-    extension: str
-    rdf_format: ox.RdfFormat | None  # None: our own JSON-LD writer (jsonld.py)
-    quads: bool = False  # written as quads in the named graph
-
-
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("ttl", "text/turtle", "ttl", ox.RdfFormat.TURTLE),
-    Format("nt", "application/n-triples", "nt", ox.RdfFormat.N_TRIPLES),
-    Format("nq", "application/n-quads", "nq", ox.RdfFormat.N_QUADS, quads=True),
-    Format("trig", "application/trig", "trig", ox.RdfFormat.TRIG, quads=True),
-    Format("jsonld", "application/ld+json", "jsonld", None),
-    Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
-)}
 STEM = "phenkg"
 # every file a build writes (tests/test_build_atomic.py checks this against a build)
-OUTPUTS = frozenset({*(f"{STEM}.{f.extension}" for f in FORMATS.values()), "validation.ttl", "validation.txt",
+OUTPUTS = frozenset({*(f"{STEM}.{f.extension}" for f in EXPORTS.values()), "validation.ttl", "validation.txt",
                      "void.ttl", "dataset.jsonld", "ontology.ttl", "ontology.html", storedir.STORE,
                      storedir.FIGURES})
 PARALLEL = 7_500  # papers (about 500,000 triples) from which a build uses both cores
@@ -63,7 +47,7 @@ CHUNK = 1 << 22  # bytes read at a time when deriving one file from another
 
 def graph_name(base: str) -> str:
     """The named graph the quad formats put the data in."""
-    return Iris(base).base + "graph"
+    return Iris(base).graph
 
 
 # -- writing one format ---------------------------------------------------------------------------
@@ -146,12 +130,12 @@ def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], ba
         for chunk in chunks:
             out.write(chunk)
     elif fmt.name == "nq":
-        write_from_ntriples(FORMATS["nt"], chunks, QuadsFromTriples(out, graph_name(base)), base)
+        write_from_ntriples(EXPORTS["nt"], chunks, QuadsFromTriples(out, graph_name(base)), base)
     elif fmt.name == "trig":
         trig = TrigFromTurtle(out, graph_name(base))
-        write_from_ntriples(FORMATS["ttl"], chunks, trig, base)
+        write_from_ntriples(EXPORTS["ttl"], chunks, trig, base)
         trig.close()
-    elif fmt.rdf_format is None:
+    elif fmt is JSONLD:  # our own writer, with the shipped context (jsonld.py)
         jsonld.write_graph((line for chunk in chunks for line in chunk.decode().split("\n")[:-1]), out)
     else:
         triples = ox.parse(graph.ChunkReader(iter(chunks)), ox.RdfFormat.N_TRIPLES)
@@ -177,7 +161,7 @@ def export_to(catalog: Catalog, fmt: str, output: str, base: str) -> None:
     """Write the whole graph in one format to `output` ('-' for standard output)."""
     progress = Progress(f"export {fmt}", len(catalog.papers), "papers")
     with atomic_output(output) as out:
-        write_format(FORMATS[fmt], graph.blocks(catalog, base, progress), out, base)
+        write_format(EXPORTS[fmt], graph.blocks(catalog, base, progress), out, base)
     progress.done()
 
 
@@ -249,7 +233,7 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
             files += future.result()
         result = (validation.result() if validation is not None
                   else validate_files(nt_path, out_dir, lines_of, streamed=False, shapes=shapes))
-    dumps = [(FORMATS[name], _path(out_dir, name)) for name in FORMATS]
+    dumps = [(EXPORTS[name], _path(out_dir, name)) for name in EXPORTS]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
                           *ontology_files(ontology).items()]:
         with atomic_output(out_dir / name) as out:
@@ -335,7 +319,7 @@ class _Feed:
 
 
 def _path(out_dir: Path, name: str) -> Path:
-    return out_dir / f"{STEM}.{FORMATS[name].extension}"
+    return out_dir / f"{STEM}.{EXPORTS[name].extension}"
 
 
 def _timed(path: Path, write: Callable[[IO[bytes]], object]) -> list[Path]:
@@ -351,7 +335,7 @@ def write_derived(nt_path: Path, out_dir: Path, base: str, names: list[str]) -> 
     """Formats derived from the N-Triples file; TriG from the Turtle file when that is written first."""
     files: list[Path] = []
     for name in names:
-        fmt = FORMATS[name]
+        fmt = EXPORTS[name]
         if name == "trig" and _path(out_dir, "ttl") in files:
             def write(out: IO[bytes]) -> None:
                 trig = TrigFromTurtle(out, graph_name(base))

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from phenkg.vocab import PHENKG, RDF, SCHEMA, XSD
+from phenkg.vocab import PHENKG, RDF, SCHEMA, XSD, compact_iri
 
 _TYPE = RDF + "type"
 _STRING, _INTEGER = XSD + "string", XSD + "integer"
@@ -64,7 +64,7 @@ class Terms:
 
     forward: dict[str, Term]
     reverse: dict[str, Term]
-    prefixes: tuple[tuple[str, str], ...]  # (namespace, prefix), longest namespace first
+    prefixes: dict[str, str]  # prefix -> namespace: the context's, which agree with vocab.PREFIXES
     vocab: str
     names: frozenset[str]
     compacted: dict[tuple[str, bool], str] = field(default_factory=dict, compare=False)
@@ -80,10 +80,7 @@ class Terms:
             rest = value[len(self.vocab):]
             if rest and rest not in self.names:
                 return rest
-        for namespace, prefix in self.prefixes:
-            if value.startswith(namespace) and len(value) > len(namespace):
-                return f"{prefix}:{value[len(namespace):]}"
-        return value
+        return compact_iri(value, self.prefixes)
 
 
 @cache
@@ -106,9 +103,8 @@ def terms() -> Terms:
             reverse[expand(definition["@reverse"])] = term
         else:
             forward[expand(definition["@id"])] = term
-    by_length = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: (-len(x[0]), x[1]))
     names = frozenset(t.name for t in [*forward.values(), *reverse.values()])
-    return Terms(forward, reverse, tuple(by_length), ctx["@vocab"], names)
+    return Terms(forward, reverse, prefixes, ctx["@vocab"], names)
 
 
 # -- compaction -----------------------------------------------------------------------------------

@@ -9,23 +9,11 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 
+from phenkg import vocab
 from phenkg.errors import PhenkgError
 from phenkg.markup import link
 
-PHENKG = Namespace("https://w3id.org/phenkg/ontology#")
-
-# Prefixes used to write IRIs compactly; the first that matches wins.
-PREFIXES = (
-    ("phenkg", str(PHENKG)),
-    ("schema", "https://schema.org/"),
-    ("dcterms", str(DCTERMS)),
-    ("skos", "http://www.w3.org/2004/02/skos/core#"),
-    ("foaf", "http://xmlns.com/foaf/0.1/"),
-    ("prov", "http://www.w3.org/ns/prov#"),
-    ("owl", str(OWL)),
-    ("rdfs", str(RDFS)),
-    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
-)
+PHENKG = Namespace(vocab.PHENKG)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
@@ -40,11 +28,7 @@ dt { font-weight: 600; } dd { margin: 0; } nav a { margin-right: 0.6rem; }
 
 
 def curie(term: URIRef) -> str:
-    text = str(term)
-    for prefix, namespace in PREFIXES:
-        if text.startswith(namespace) and len(text) > len(namespace):
-            return f"{prefix}:{text[len(namespace):]}"
-    return text
+    return vocab.compact_iri(str(term))
 
 
 def anchor(term: URIRef) -> str:

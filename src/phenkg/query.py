@@ -16,7 +16,7 @@ from pathlib import Path
 from phenkg.errors import BadQueryError, PhenkgError
 from phenkg.model import Catalog
 from phenkg.remote import Auth, query_type, sparql_graph, sparql_json
-from phenkg.vocab import PREFIXES
+from phenkg.vocab import PREFIXES, compact_iri, sparql_prefixes
 
 _PREFIX_DECL = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 _IRI_OR_STRING = re.compile(r'<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
@@ -26,9 +26,8 @@ def with_prefixes(query: str) -> str:
     """The query with the phenkg prefixes it uses but does not declare itself put in front."""
     declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(query)}
     bare = _IRI_OR_STRING.sub(" ", query)
-    missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()
-                      if p not in declared and re.search(rf"(?<![\w.-]){p}:", bare))
-    return missing + query
+    missing = [p for p in PREFIXES if p not in declared and re.search(rf"(?<![\w.-]){p}:", bare)]
+    return sparql_prefixes(missing) + query
 
 
 def read_query(text: str) -> str:
@@ -77,11 +76,8 @@ def compact(term: dict) -> str:
     """A result term for a terminal: prefixed name or <IRI>, a literal's text, _:id."""
     value = term.get("value", "")
     if term.get("type") == "uri":
-        for prefix, ns in PREFIXES.items():
-            rest = value[len(ns):]
-            if value.startswith(ns) and re.fullmatch(r"[\w.-]*", rest):
-                return f"{prefix}:{rest}"
-        return f"<{value}>"
+        compact = compact_iri(value)
+        return compact if compact != value else f"<{value}>"
     if term.get("type") == "bnode":
         return f"_:{value}"
     return " ".join(value.split()) if "\n" in value or "\r" in value else value

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from phenkg.errors import BadQueryError, PhenkgError, RemoteError
+from phenkg.formats import HTML, NTRIPLES
 
 if TYPE_CHECKING:
     from urllib.request import Request
 
 DEFAULT_TIMEOUT = 300.0
-N_TRIPLES = "application/n-triples"
+N_TRIPLES = NTRIPLES.media_type
 
 # last path segment of a Graph Store or update URL -> (query segment, update segment), per store:
 # Oxigraph /store /update /query; Fuseki /DS/data /DS/update /DS/query;
@@ -247,7 +248,7 @@ def probe_gsp(url: str, auth: Auth, timeout: float) -> bool:
                      timeout=timeout)
     if answer.status in (401, 403):
         raise http_failure(url, answer.status, shorten(answer), auth, "probing for the Graph Store Protocol")
-    html = "text/html" in answer.headers.get("content-type", "")
+    html = HTML.media_type in answer.headers.get("content-type", "")
     return 200 <= answer.status < 300 and not html
 
 

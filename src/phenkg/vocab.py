@@ -1,9 +1,17 @@
-"""Namespaces, prefixes, and the IRI of each entity. Holds no data."""
+"""Namespaces, the one prefix table, and the IRI of everything phenkg mints. Holds no data.
+
+Every IRI under the base comes from `Iris` (entities, the named graph, the dataset, downloads, the
+SPARQL endpoint); the base is normalised once, by `base_iri`. Every IRI is compacted to prefix:local
+by `compact_iri`, with PREFIXES (the shipped JSON-LD context declares the same, tests/test_formats.py).
+"""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, urlsplit
+
+from phenkg.errors import PhenkgError
 
 DEFAULT_BASE = "https://w3id.org/phenkg/"
 PHENKG = "https://w3id.org/phenkg/ontology#"
@@ -28,8 +36,43 @@ KINDS = ("paper", "author", "authorship", "listing", "topic", "keyword", "venue"
          "source")
 
 
-def sparql_prefixes() -> str:
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+def sparql_prefixes(names: Iterable[str] | None = None) -> str:
+    """PREFIX lines for the table's prefixes (or those of them `names` lists)."""
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in (PREFIXES if names is None else names))
+
+
+_LOCAL_NAME = re.compile(r"[\w.-]+")
+
+
+def compact_iri(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """'prefix:local' for an IRI in one of the namespaces (the longest that matches) when the rest is a
+    plain local name (letters, digits, '_', '.', '-'); else the IRI unchanged."""
+    best = ""
+    for namespace in prefixes.values():
+        if len(namespace) > len(best) and iri.startswith(namespace):
+            best = namespace
+    if best and _LOCAL_NAME.fullmatch(iri, len(best)):
+        prefix = next(p for p, ns in prefixes.items() if ns == best)
+        return f"{prefix}:{iri[len(best):]}"
+    return iri
+
+
+IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
+
+
+def base_iri(base: str) -> str:
+    """The base every IRI is minted under: an absolute http(s) IRI without a query, ending in '/' (added
+    when missing) or '#'. A PhenkgError for anything else."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query
+            or parts.fragment or IRI_UNSAFE.search(base)):
+        raise PhenkgError(f"the base {base!r} is not an absolute http(s) IRI",
+                          hint=f"pass --base like {DEFAULT_BASE} (no query, no spaces; a missing final slash "
+                               "is added)")
+    return base if base.endswith(("/", "#")) else base + "/"
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
@@ -44,10 +87,22 @@ class Iris:
     """IRIs of entities under one base: `Iris(base).paper('arxiv-2111.06377')`."""
 
     def __init__(self, base: str = DEFAULT_BASE) -> None:
-        self.base = base if base.endswith(("/", "#")) else base + "/"
+        self.base = base_iri(base)
 
     def entity(self, kind: str, *parts: str | int) -> str:
-        return self.base + kind + "/" + "/".join(_segment(str(p)) for p in parts)
+        return self.namespace(kind) + "/".join(_segment(str(p)) for p in parts)
+
+    def namespace(self, kind: str) -> str:
+        """Where the IRIs of one kind start: '{base}paper/'."""
+        return self.base + kind + "/"
+
+    def at_path(self, path: str) -> str:
+        """The IRI a server path names (already percent-encoded): '/paper/x' -> '{base}paper/x'."""
+        return self.base + path.lstrip("/")
+
+    def relative(self, iri: str) -> str | None:
+        """What follows the base in an IRI under it ('paper/x'); None for other IRIs."""
+        return iri[len(self.base):] if iri.startswith(self.base) else None
 
     def paper(self, key: str) -> str:
         return self.entity("paper", key)
@@ -85,3 +140,21 @@ class Iris:
     @property
     def dataset(self) -> str:
         return self.base + "dataset"
+
+    def dataset_part(self, kind: str, name: str) -> str:
+        """A node of the dataset's description: '{base}dataset/class/foaf-Person'."""
+        return f"{self.dataset}/{kind}/{_segment(name)}"
+
+    @property
+    def graph(self) -> str:
+        """The named graph the quad formats and stores put the data in."""
+        return self.base + "graph"
+
+    @property
+    def sparql(self) -> str:
+        """The SPARQL endpoint of a server whose root is the base."""
+        return self.base + "sparql"
+
+    def download(self, name: str) -> str:
+        """A file of the built dataset, as a server at the base offers it: '{base}dist/phenkg.ttl'."""
+        return self.base + "dist/" + _segment(name)

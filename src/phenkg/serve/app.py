@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from phenkg.errors import PhenkgError
+from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
 from phenkg.serve import negotiate as nego
 from phenkg.serve.documents import DOC_FORMATS, Documents, rdf_response, service_description
@@ -20,10 +21,9 @@ from phenkg.serve.pages import Describer, entity_response, page
 from phenkg.serve.query_page import query_page
 from phenkg.serve.results import reorder_columns, star_order
 from phenkg.serve.worker import Job
-from phenkg.vocab import DEFAULT_BASE, KINDS
+from phenkg.vocab import DEFAULT_BASE, KINDS, Iris, base_iri
 
-STATIC = Path(__file__).resolve().parent / "static"
-STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+STATIC_FILES = Path(__file__).resolve().parent / "static"
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -43,6 +43,7 @@ class Settings:
     triples: int | None = None        # the store's size, when known (a build's figures): no scan at start
 
     def __post_init__(self) -> None:
+        self.base = base_iri(self.base)
         if self.public_url is not None and not public_url_ok(self.public_url):
             raise PhenkgError(f"the public URL {self.public_url!r} is not an http(s) URL",
                               hint="pass --public-url like https://example.org/phenkg/")
@@ -51,8 +52,7 @@ class Settings:
     def endpoint(self) -> str:
         """The SPARQL endpoint's URL: the sd:endpoint, and the BASE of queries. Never from a request's
         Host header, which a client chooses."""
-        root = self.public_url or self.base
-        return root + ("sparql" if root.endswith("/") else "/sparql")
+        return Iris(self.public_url or self.base).sparql
 
 
 def public_url_ok(url: str) -> bool:
@@ -63,7 +63,8 @@ def public_url_ok(url: str) -> bool:
         return False
     try:
         NamedNode(url)
-    except ValueError:
+        base_iri(url)
+    except (ValueError, PhenkgError):
         return False
     return True
 
@@ -163,7 +164,7 @@ class App:
         path = environ.get("PATH_INFO") or "/"
         request = Request(method, path, query_params(environ.get("QUERY_STRING", "")), environ)
         if method == "OPTIONS":
-            return Response(204, b"", "text/plain", [
+            return Response(204, b"", TEXT.media_type, [
                 ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
                 ("Access-Control-Allow-Headers", "Accept, Content-Type"), ("Access-Control-Max-Age", "600")])
         if path in ("/sparql", "/sparql/"):
@@ -174,7 +175,7 @@ class App:
         fmt = request.param("format")
         head, _, rest = path.lstrip("/").partition("/")
         if path == "/":
-            return Response(200, self.index, "text/html")
+            return Response(200, self.index, HTML.media_type)
         if head == "static" and rest:
             return self.static(rest)
         if head in KINDS and rest:
@@ -186,30 +187,25 @@ class App:
         if path == "/shapes":
             return rdf_response(self.documents.shapes, request.accept, fmt, title="SHACL shapes")
         if path == "/context.jsonld":
-            return Response(200, self.documents.context, "application/ld+json")
+            return Response(200, self.documents.context, JSONLD.media_type)
         if path in ("/void", "/dataset"):
             return rdf_response(self.documents.void, request.accept, fmt, title="The dataset (VoID and DCAT)")
         raise HttpError(404, f"no page at {path}; see / for the query page and /sparql for the endpoint")
 
     def download(self, name: str) -> Response:
         """A file of the built dataset (the dumps VoID and DCAT point to), from `serve --dist DIR`."""
-        from phenkg.export import FORMATS
-
         if self.settings.dist is None:
             raise HttpError(404, "no downloads here: run `phenkg build`, then `phenkg serve --dist dist/`")
         body = read_regular_file(self.settings.dist, name)
         if body is None:
             raise HttpError(404, f"no file {name} in the built dataset")
-        types = {f".{f.extension}": f.media_type for f in FORMATS.values()}
-        types |= {".jsonld": "application/ld+json", ".txt": "text/plain; charset=utf-8", ".html": "text/html"}
-        return Response(200, body, types.get(Path(name).suffix, "application/octet-stream"))
+        return Response(200, body, media_type(name))
 
     def static(self, name: str) -> Response:
-        body = read_regular_file(STATIC, name)
+        body = read_regular_file(STATIC_FILES, name)
         if body is None:
             raise HttpError(404, f"no static file {name}")
-        media = STATIC_TYPES.get(Path(name).suffix, "application/octet-stream")
-        return Response(200, body, media, [("Cache-Control", "max-age=300")])
+        return Response(200, body, media_type(name, STATIC), [("Cache-Control", "max-age=300")])
 
     # -- SPARQL 1.1 Protocol ----------------------------------------------------------------------
     def sparql(self, request: Request) -> Response:
@@ -283,9 +279,9 @@ class App:
         """GET /sparql without a query: the service description, or for a browser the query page (when
         text/html ranks above every RDF type offered: RDF clients list text/html too, at a low q)."""
         fmt = request.param("format")
-        chosen = nego.negotiate((*DOC_FORMATS, nego.HTML), request.accept, fmt)
-        if chosen is nego.HTML:
-            return Response(303, b"", "text/plain", [("Location", "/"), ("Vary", "Accept")])
+        chosen = nego.negotiate((*DOC_FORMATS, HTML), request.accept, fmt)
+        if chosen is HTML:
+            return Response(303, b"", TEXT.media_type, [("Location", "/"), ("Vary", "Accept")])
         triples = service_description(self.settings.endpoint, self.triples)
         return rdf_response(triples, None, chosen.name)
 

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from phenkg.formats import HTML, TURTLE, W3C_FORMATS, Format
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
-from phenkg.serve.pages import page, serialize
-from phenkg.vocab import DCTERMS, PREFIXES, RDF, VOID, XSD
+from phenkg.serve.pages import page
+from phenkg.serve.results import serialize
+from phenkg.vocab import DCAT, DCTERMS, PHENKG, PREFIXES, RDF, SCHEMA, SKOS, VOID, XSD, Iris
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
-DOC_FORMATS = (nego.TURTLE, nego.NTRIPLES, nego.JSONLD, nego.RDFXML)
+DOC_FORMATS = nego.GRAPH            # the documents' RDF formats
+RESULT_FORMATS = (*nego.RESULTS, *nego.GRAPH)   # what /sparql answers in, as the service description lists
 
 
 def parse_turtle(text: str) -> list:
@@ -30,18 +30,18 @@ def parse_turtle(text: str) -> list:
 
 
 def rdf_response(triples: list, accept: str | None, fmt: str | None,
-                 offers: tuple[nego.Format, ...] = DOC_FORMATS, title: str | None = None) -> Response:
+                 offers: tuple[Format, ...] = DOC_FORMATS, title: str | None = None) -> Response:
     """The triples in the negotiated format; with a `title`, a browser gets them as a page too."""
-    chosen = nego.negotiate((*offers, nego.HTML) if title else offers, accept, fmt)
-    if chosen is nego.HTML:
-        return Response(200, turtle_page(title or "", triples, offers), "text/html", [("Vary", "Accept")])
+    chosen = nego.negotiate((*offers, HTML) if title else offers, accept, fmt)
+    if chosen is HTML:
+        return Response(200, turtle_page(title or "", triples, offers), HTML.media_type, [("Vary", "Accept")])
     return Response(200, serialize(triples, chosen.name), chosen.media_type, [("Vary", "Accept")])
 
 
-def turtle_page(title: str, triples: list, offers: tuple[nego.Format, ...]) -> bytes:
+def turtle_page(title: str, triples: list, offers: tuple[Format, ...]) -> bytes:
     """An RDF document for a browser: its Turtle, with links to every format it is offered in."""
     links = ", ".join(f'<a href="?format={f.name}">{escape(f.media_type)}</a>' for f in offers)
-    turtle = serialize(triples, "ttl").decode("utf-8")
+    turtle = serialize(triples, TURTLE.name).decode("utf-8")
     return page(title, f"<h1>{escape(title)}</h1><p>Also as {links}.</p><pre>{escape(turtle)}</pre>")
 
 
@@ -56,10 +56,10 @@ class Documents:
     def ontology_response(self, accept: str | None, fmt: str | None) -> Response:
         if not self.ontology:
             raise HttpError(404, "this installation has no ontology (phenkg.ttl)")
-        offers = (*DOC_FORMATS, nego.HTML) if self.ontology_html else DOC_FORMATS
+        offers = (*DOC_FORMATS, HTML) if self.ontology_html else DOC_FORMATS
         chosen = nego.negotiate(offers, accept, fmt)
-        if chosen is nego.HTML:
-            return Response(200, self.ontology_html or b"", "text/html", [("Vary", "Accept")])
+        if chosen is HTML:
+            return Response(200, self.ontology_html or b"", HTML.media_type, [("Vary", "Accept")])
         return rdf_response(self.ontology, None, chosen.name, offers)
 
 
@@ -104,25 +104,26 @@ def load_documents(store, base: str, shapes=None, ontology: Path | None = None, 
 
 def void_triples(store, base: str) -> list:
     """A minimal VoID description built from the store: size, classes, source and examples."""
-    dataset = f"<{base}dataset>"
-    lines = [f"{dataset} a <{VOID}Dataset>, <http://www.w3.org/ns/dcat#Dataset> ;",
+    iris = Iris(base)
+    dataset = f"<{iris.dataset}>"
+    lines = [f"{dataset} a <{VOID}Dataset>, <{DCAT}Dataset> ;",
              f'  <{DCTERMS}title> "phenkg: papers on deep-learning phenomena" ;',
-             f"  <{VOID}uriSpace> \"{base}\" ;",
-             f"  <{VOID}vocabulary> <{PREFIXES['phenkg']}>, <{PREFIXES['schema']}>, <{PREFIXES['skos']}> ;",
+             f"  <{VOID}uriSpace> \"{iris.base}\" ;",
+             f"  <{VOID}vocabulary> <{PHENKG}>, <{SCHEMA}>, <{SKOS}> ;",
              f"  <{VOID}triples> {len(store)} ;"]
     counts = store.query("SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } "
                          "GROUP BY ?class ORDER BY ?class")
     for row in counts:
         lines.append(f"  <{VOID}classPartition> [ <{VOID}class> <{row['class'].value}> ; "
                      f"<{VOID}entities> {row['n'].value} ] ;")
-    for row in store.query(f"SELECT ?src ?up WHERE {{ ?src a <{PREFIXES['phenkg']}SourceList> . "
+    for row in store.query(f"SELECT ?src ?up WHERE {{ ?src a <{PHENKG}SourceList> . "
                            f"OPTIONAL {{ ?src <{DCTERMS}source> ?up }} }}"):
         lines.append(f"  <{DCTERMS}source> <{row['src'].value}> ;")
         if row["up"] is not None:
             lines.append(f"  <{DCTERMS}source> <{row['up'].value}> ;")
-    for row in store.query("SELECT ?p WHERE { ?p a <" + PREFIXES["phenkg"] + "Paper> } ORDER BY ?p LIMIT 1"):
+    for row in store.query(f"SELECT ?p WHERE {{ ?p a <{PHENKG}Paper> }} ORDER BY ?p LIMIT 1"):
         lines.append(f"  <{VOID}exampleResource> <{row['p'].value}> ;")
-    lines.append(f"  <{VOID}sparqlEndpoint> <{base}sparql> .")
+    lines.append(f"  <{VOID}sparqlEndpoint> <{iris.sparql}> .")
     return parse_turtle("\n".join(lines))
 
 
@@ -135,7 +136,7 @@ def service_description(endpoint: str, triples: int) -> list:
     out = [Triple(service, a, NamedNode(SD + "Service")),
            Triple(service, NamedNode(SD + "endpoint"), service),
            Triple(service, NamedNode(SD + "supportedLanguage"), NamedNode(SD + "SPARQL11Query"))]
-    out += [Triple(service, NamedNode(SD + "resultFormat"), NamedNode(FORMATS_NS + f)) for f in RESULT_FORMATS]
+    out += [Triple(service, NamedNode(SD + "resultFormat"), NamedNode(W3C_FORMATS + f.w3c)) for f in RESULT_FORMATS]
     return [*out, Triple(service, NamedNode(SD + "defaultDataset"), dataset),
             Triple(dataset, a, NamedNode(SD + "Dataset")),
             Triple(dataset, NamedNode(SD + "defaultGraph"), graph),

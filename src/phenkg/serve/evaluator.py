@@ -86,6 +86,7 @@ def main() -> int:
     """Read the config, open the store, confine this process, then answer frames until stdin closes."""
     import pyoxigraph
 
+    from phenkg.formats import JSON
     from phenkg.serve.app import create_app
     from phenkg.serve.entry import call
     from phenkg.serve.sandbox import confine
@@ -101,7 +102,7 @@ def main() -> int:
     settings = settings_from_json(config.settings)
     store = pyoxigraph.Store.read_only(config.store_path)
     app = create_app(Executor(store), settings, store, guard=config.guard)
-    call(app, "/sparql?query=ASK%7B%7D", "application/sparql-results+json")   # import everything lazily used
+    call(app, "/sparql?query=ASK%7B%7D", JSON.media_type)   # import everything lazily used
     readable = [Path(config.store_path)] + ([settings.dist] if settings.dist else [])
     confinement = confine(readable, config.max_memory_mb * 2**20)
     write_frame(stdout, {"ready": os.getpid(), "sandbox": confinement.applied, "missing": confinement.missing})

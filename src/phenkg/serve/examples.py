@@ -1,9 +1,12 @@
 """The example queries, in one place: the query page shows them, tests run them on pyoxigraph and
-rdflib (same answers), and the benchmark reuses them. `{base}` stands for the IRI base."""
+rdflib (same answers), and the benchmark reuses them. `{topic}` and `{paper}` stand for the IRIs
+vocab.Iris mints for the entities they name."""
 
 from __future__ import annotations
 
-from phenkg.vocab import DEFAULT_BASE, sparql_prefixes
+from phenkg.vocab import DEFAULT_BASE, Iris, sparql_prefixes
+
+TOPIC, PAPER = "lottery-ticket-hypothesis", "arxiv-1803.03635"   # the entities the examples name
 
 EXAMPLES: list[tuple[str, str]] = [
     ("Topics with their number of papers", """
@@ -15,7 +18,7 @@ GROUP BY ?topic ?name ?order
 ORDER BY ?order"""),
     ("Papers of a topic", """
 SELECT ?paper ?title ?year WHERE {
-  VALUES ?topic { <{base}topic/lottery-ticket-hypothesis> }
+  VALUES ?topic { <{topic}> }
   ?paper schema:about ?topic ; schema:name ?title .
   OPTIONAL { ?paper phenkg:arxivYear ?year }
 }
@@ -45,7 +48,7 @@ GROUP BY ?year
 ORDER BY ?year"""),
     ("A paper's authors, in order", """
 SELECT ?position ?author ?printed WHERE {
-  <{base}paper/arxiv-1803.03635> phenkg:authorship ?authorship .
+  <{paper}> phenkg:authorship ?authorship .
   ?authorship phenkg:position ?position ; phenkg:author ?author ; phenkg:printedName ?printed .
 }
 ORDER BY ?position"""),
@@ -54,5 +57,12 @@ ORDER BY ?position"""),
 
 def examples(base: str = DEFAULT_BASE) -> list[tuple[str, str]]:
     """(title, full SPARQL text with prefixes) for each example, IRIs under `base`."""
-    return [(title, sparql_prefixes() + body.strip().replace("{base}", base) + "\n")
-            for title, body in EXAMPLES]
+    iris = Iris(base)
+    named = {"{topic}": iris.topic(TOPIC), "{paper}": iris.paper(PAPER)}
+    out = []
+    for title, body in EXAMPLES:
+        text = body.strip()
+        for placeholder, iri in named.items():
+            text = text.replace(placeholder, iri)
+        out.append((title, sparql_prefixes() + text + "\n"))
+    return out

@@ -24,15 +24,14 @@ import time
 from pathlib import Path
 
 from phenkg.errors import PhenkgError
+from phenkg.formats import DOWNLOADS, STATIC, media_type
 from phenkg.serve.evaluator import ServeConfig
 from phenkg.serve.pool import Answer, Pool, error_answer
 
 HEAD_TIMEOUT = 10.0          # seconds for a request line and headers to arrive (then the connection closes)
 BODY_TIMEOUT = 30.0          # seconds for a request body to arrive
 DRAIN_LIMIT = 16_000_000     # bytes of an oversized body read and dropped before its 413
-STATIC = Path(__file__).resolve().parent / "static"
-STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-                ".svg": "image/svg+xml"}
+STATIC_FILES = Path(__file__).resolve().parent / "static"
 CHUNK = 1 << 20
 CONFIG_VARIABLE = "PHENKG_SERVE_CONFIG"
 
@@ -153,7 +152,7 @@ class Front:
         return await self.pool.answer(json.dumps(request).encode(), body)
 
     async def file(self, kind: str, name: str, method: str, send) -> None:
-        folder = STATIC if kind == "static" else self.dist
+        folder = STATIC_FILES if kind == "static" else self.dist
         opened = served_file(folder, name) if folder is not None else None
         if opened is None:
             detail = (f"no file {name} in the built dataset" if folder is not None or kind == "static"
@@ -161,8 +160,8 @@ class Front:
             await _send(send, error_answer(404, detail), method)
             return
         fd, info = opened
-        media = STATIC_TYPES.get(Path(name).suffix) if kind == "static" else _download_type(name)
-        headers = [("Content-Type", media or "application/octet-stream"), ("Content-Length", str(info.st_size)),
+        media = media_type(name, STATIC if kind == "static" else DOWNLOADS)
+        headers = [("Content-Type", media), ("Content-Length", str(info.st_size)),
                    ("Access-Control-Allow-Origin", "*"), ("Cache-Control", "max-age=300")]
         with os.fdopen(fd, "rb") as stream:
             await send({"type": "http.response.start", "status": 200, "headers": _encode(headers)})
@@ -215,14 +214,6 @@ async def _send(send, answer: Answer, method: str) -> None:
         headers = [*headers, ("Content-Length", str(len(body)))]
     await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
     await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
-
-
-def _download_type(name: str) -> str:
-    from phenkg.export import FORMATS
-
-    types = {f".{f.extension}": f.media_type for f in FORMATS.values()}
-    types |= {".jsonld": "application/ld+json", ".txt": "text/plain; charset=utf-8", ".html": "text/html"}
-    return types.get(Path(name).suffix, "application/octet-stream")
 
 
 def from_environment() -> Front:

@@ -1,4 +1,5 @@
-"""Formats the server offers, and content negotiation as one pure function.
+"""The formats the server offers (selections from phenkg.formats), and content negotiation as one pure
+function.
 
 `negotiate(offers, accept, fmt)`: an explicit `format=` wins over Accept; Accept is ranked by q-value,
 then by how specific the matching range is, then by its order in the header, then by the order of
@@ -8,31 +9,10 @@ then by how specific the matching range is, then by its order in the header, the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
+from phenkg.formats import CSV, HTML, JSON, JSONLD, NTRIPLES, RDFXML, TSV, TURTLE, XML, Format
 from phenkg.serve.http import HttpError
-
-
-@dataclass(frozen=True)
-class Format:
-    name: str                 # the value of ?format=
-    media_type: str           # what the response says it is
-    aliases: tuple[str, ...] = ()   # other format names and media types that select it
-
-    def names(self) -> tuple[str, ...]:
-        return (self.name, self.media_type, *self.aliases)
-
-
-JSON = Format("json", "application/sparql-results+json", ("application/json", "srj"))
-XML = Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml", "srx"))
-CSV = Format("csv", "text/csv")
-TSV = Format("tsv", "text/tab-separated-values")
-TURTLE = Format("ttl", "text/turtle", ("turtle", "application/x-turtle"))
-NTRIPLES = Format("nt", "application/n-triples", ("ntriples", "n-triples", "text/plain"))
-JSONLD = Format("jsonld", "application/ld+json", ("json-ld", "application/json", "json"))
-RDFXML = Format("rdfxml", "application/rdf+xml", ("rdf", "xml", "application/xml"))
-HTML = Format("html", "text/html", ("application/xhtml+xml",))
 
 RESULTS = (JSON, XML, CSV, TSV)            # SELECT and ASK
 GRAPH = (TURTLE, NTRIPLES, JSONLD, RDFXML)  # CONSTRUCT, DESCRIBE, service description

@@ -10,36 +10,24 @@ import json
 from html import escape
 from urllib.parse import quote
 
+from phenkg.formats import HTML, JSONLD
 from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
-from phenkg.vocab import PHENKG, PREFIXES, RDF, SCHEMA, SKOS
+from phenkg.serve.results import serialize
+from phenkg.vocab import PHENKG, RDF, SCHEMA, SKOS, Iris
+from phenkg.vocab import compact_iri as curie
 
-OWNED = ("authorship/", "listing/", "link/")
+OWNED = ("authorship", "listing", "link")
 LABELS = (SCHEMA + "name", SKOS + "prefLabel")
-RDF_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "rdfxml": "RDF_XML"}
-
-
-def curie(iri: str) -> str:
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
-
-
-def serialize(triples: list, fmt: str) -> bytes:
-    import pyoxigraph
-
-    prefixes = PREFIXES if fmt in ("ttl", "rdfxml") else None
-    return pyoxigraph.serialize(triples, format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]),
-                                prefixes=prefixes) or b""
 
 
 class Describer:
     """Reads descriptions of IRIs from a (read-only) pyoxigraph store; fixed-shape lookups only."""
 
     def __init__(self, store, base: str) -> None:
-        self.store, self.base = store, base
+        self.store, self.iris = store, Iris(base)
+        self.base = self.iris.base
 
     def outgoing(self, iri: str) -> list:
         from pyoxigraph import DefaultGraph, NamedNode
@@ -59,8 +47,8 @@ class Describer:
 
     def owned(self, iri: str, outgoing: list) -> dict[str, list]:
         """The nodes this entity owns (authorship/{key}/n, ...) with their own outgoing triples."""
-        tail = iri[len(self.base):].partition("/")[2]
-        prefixes = tuple(self.base + kind + tail + "/" for kind in OWNED)
+        tail = (self.iris.relative(iri) or "").partition("/")[2]
+        prefixes = tuple(self.iris.namespace(kind) + tail + "/" for kind in OWNED)
         found = {t.object.value for t in outgoing if type(t.object).__name__ == "NamedNode"
                  and t.object.value.startswith(prefixes)}
         return {node: self.outgoing(node) for node in sorted(found)}
@@ -99,11 +87,11 @@ class Describer:
         except ImportError:
             jsonld = None
         if jsonld is not None:
-            if iri.startswith(self.base + "paper/") and hasattr(jsonld, "paper_document"):
+            if iri.startswith(self.iris.namespace("paper")) and hasattr(jsonld, "paper_document"):
                 return jsonld.paper_document(self.store, iri, self.base)
             if hasattr(jsonld, "node_document"):
                 return jsonld.node_document(self.store, iri)
-        return json.loads(serialize(out + [t for ts in owned.values() for t in ts], "jsonld"))
+        return json.loads(serialize(out + [t for ts in owned.values() for t in ts], JSONLD.name))
 
 
 def local_href(iri: str, base: str) -> str | None:
@@ -125,7 +113,7 @@ def term_html(term, describer: Describer) -> str:
     kind = type(term).__name__
     if kind == "NamedNode":
         if local_href(term.value, describer.base):
-            label = describer.label(term.value) or term.value[len(describer.base):]
+            label = describer.label(term.value) or describer.iris.relative(term.value)
             return iri_link(term.value, label, describer.base)
         return link(term.value, curie(term.value))
     if kind == "Literal":
@@ -143,17 +131,16 @@ def page(title: str, body: str, head: str = "") -> bytes:
 
 def entity_html(iri: str, describer: Describer) -> bytes:
     out, owned, incoming = describer.description(iri)
-    name = describer.label(iri) or iri[len(describer.base):]
+    name = describer.label(iri) or describer.iris.relative(iri) or iri
     data = script_json(describer.jsonld(iri), indent=1)
-    head = (f'<script type="application/ld+json">\n{data}\n</script>'
-            + "".join(f'<link rel="alternate" type="{m}" href="?format={f}">'
-                      for f, m in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
-                                   ("nt", "application/n-triples"))))
+    head = (f'<script type="{JSONLD.media_type}">\n{data}\n</script>'
+            + "".join(f'<link rel="alternate" type="{f.media_type}" href="?format={f.name}">'
+                      for f in nego.PAGE if f is not HTML))
     rows = []
     by_predicate: dict[str, list] = {}
     for triple in out:
         by_predicate.setdefault(triple.predicate.value, []).append(triple.object)
-    authorships = sorted((node for node in owned if node.startswith(describer.base + "authorship/")),
+    authorships = sorted((node for node in owned if node.startswith(describer.iris.namespace("authorship"))),
                          key=lambda n: int(n.rsplit("/", 1)[1]) if n.rsplit("/", 1)[1].isdigit() else 0)
     if authorships:
         authors = []
@@ -168,11 +155,11 @@ def entity_html(iri: str, describer: Describer) -> bytes:
         values = sorted((term_html(o, describer) for o in objects), key=str.lower)
         label = "type" if predicate == RDF + "type" else curie(predicate)
         rows.append(f"<tr><th>{link(predicate, label)}</th><td>{'<br>'.join(values)}</td></tr>")
-    paper_prefix = describer.base + "paper/"
+    paper_prefix = describer.iris.namespace("paper")
     papers = sorted({t.subject.value for t in incoming if t.subject.value.startswith(paper_prefix)})
     paper_items = sorted((describer.label(p) or p, p) for p in papers)
     listed = "".join(f"<li>{iri_link(p, t, describer.base)}</li>" for t, p in paper_items)
-    others = [t for t in incoming if not t.subject.value.startswith(describer.base + "paper/")]
+    others = [t for t in incoming if not t.subject.value.startswith(paper_prefix)]
     body = (f"<h1>{escape(name)}</h1><p class=\"iri\"><code>{escape(iri)}</code></p>"
             f'<p class="formats">As <a href="?format=ttl">Turtle</a> · <a href="?format=jsonld">JSON-LD</a>'
             f' · <a href="?format=nt">N-Triples</a></p><table class="props">{"".join(rows)}</table>')
@@ -188,19 +175,19 @@ def entity_html(iri: str, describer: Describer) -> bytes:
 def entity_response(describer: Describer, path: str, accept: str | None, fmt: str | None) -> Response:
     """GET /{kind}/{key...}: the IRI base + path, negotiated; 404 for IRIs the dataset lacks."""
     chosen = nego.negotiate(nego.PAGE, accept, fmt)
-    iri = describer.base + quote(path.lstrip("/").encode("latin-1"), safe="/-._~%")
+    iri = describer.iris.at_path(quote(path.encode("latin-1"), safe="/-._~%"))
     headers = [("Vary", "Accept"), ("Link", f'<{iri}>; rel="canonical"')]
     try:
-        if chosen is nego.HTML:
-            return Response(200, entity_html(iri, describer), "text/html", headers)
-        if chosen is nego.JSONLD:
+        if chosen is HTML:
+            return Response(200, entity_html(iri, describer), HTML.media_type, headers)
+        if chosen is JSONLD:
             body = json.dumps(describer.jsonld(iri), ensure_ascii=False, indent=1).encode()
             return Response(200, body, chosen.media_type, headers)
         return Response(200, serialize(describer.triples(iri), chosen.name), chosen.media_type, headers)
     except HttpError as exc:
-        if exc.status == 404 and chosen is nego.HTML:
+        if exc.status == 404 and chosen is HTML:
             body = page("Not found", f"<h1>Not found</h1><p>{escape(exc.detail)}</p>"
                         '<p><a href="/">Query the dataset</a></p>')
-            return Response(404, body, "text/html", headers)
+            return Response(404, body, HTML.media_type, headers)
         exc.headers = exc.headers + headers
         raise

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import Literal, NamedNode
 
+from phenkg.formats import BY_NAME
 from phenkg.serve.guard import decode_escapes, memo_short_texts, tokens
 from phenkg.vocab import PREFIXES
 
@@ -133,23 +134,21 @@ def write_select(solutions, fmt: str, max_rows: int) -> tuple[bytes, bool]:
 
 
 def write_boolean(answer, fmt: str) -> bytes:
+    return answer.serialize(format=BY_NAME[fmt].results_format)
+
+
+def serialize(triples, fmt: str) -> bytes:
+    """Triples in an RDF format of phenkg.formats, named; with the vocab's prefixes where it writes any."""
     import pyoxigraph
 
-    return answer.serialize(format=getattr(pyoxigraph.QueryResultsFormat, fmt.upper()))
-
-
-GRAPH_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "rdfxml": "RDF_XML"}
+    chosen = BY_NAME[fmt]
+    prefixes = PREFIXES if chosen.prefixed else None
+    return pyoxigraph.serialize(triples, format=chosen.rdf_format, prefixes=prefixes) or b""
 
 
 def write_graph(triples, fmt: str, max_rows: int) -> tuple[bytes, bool]:
-    import pyoxigraph
-
     kept = list(islice(triples, max_rows + 1))
-    truncated = len(kept) > max_rows
-    rdf_format = getattr(pyoxigraph.RdfFormat, GRAPH_FORMATS[fmt])
-    prefixes = PREFIXES if fmt in ("ttl", "rdfxml") else None
-    body = pyoxigraph.serialize(kept[:max_rows], format=rdf_format, prefixes=prefixes)
-    return body or b"", truncated
+    return serialize(kept[:max_rows], fmt), len(kept) > max_rows
 
 
 # -- SELECT * columns in query order -----------------------------------------------------------------

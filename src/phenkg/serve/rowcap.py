@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import re
 
+from phenkg.formats import JSON, TSV, XML
 from phenkg.serve.guard import STRICT_TOKEN, TOKEN, memo_short_texts
 
-FORMATS = {"json": "JSON", "xml": "XML", "tsv": "TSV"}   # negotiated name -> pyoxigraph format
+# the result formats with an exact cut (`cut`): negotiated name -> pyoxigraph QueryResultsFormat member
+FORMATS = {f.name: f.results for f in (JSON, XML, TSV)}
 _NUMBER = re.compile(r"\s*([0-9]+)")
 
 
