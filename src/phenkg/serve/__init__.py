@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from phenkg.errors import PhenkgError
 from phenkg.serve.app import App, Settings, create_app
 from phenkg.serve.evaluator import ServeConfig, settings_to_json
-from phenkg.serve.http import error_body
+from phenkg.serve.http import call, error_body
 from phenkg.serve.worker import Executor
 
 __all__ = ["App", "Executor", "ServeOptions", "Settings", "build_disk_store", "call", "create_app", "get_once",
@@ -66,25 +64,6 @@ def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None
     del store
     gc.collect()
     return count
-
-
-def call(app, target: str, accept: str = "*/*", *, method: str = "GET", body: bytes = b"",
-         content_type: str = "", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """Answer one request in-process (for --get and tests): (status, headers, body)."""
-    parts = urlsplit(target)
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": unquote(parts.path or "/", "iso-8859-1"),
-               "QUERY_STRING": parts.query, "HTTP_ACCEPT": accept, "SERVER_NAME": "localhost",
-               "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http",
-               "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type}
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    captured: dict = {}
-
-    def start_response(status: str, header_list: list[tuple[str, str]]) -> None:
-        captured["status"], captured["headers"] = int(status.split(maxsplit=1)[0]), dict(header_list)
-
-    out = b"".join(app(environ, start_response))
-    return captured["status"], captured["headers"], out
 
 
 def serve(options: ServeOptions) -> None:

@@ -86,8 +86,8 @@ def main() -> int:
     """Read the config, open the store, confine this process, then answer frames until stdin closes."""
     import pyoxigraph
 
-    from phenkg.serve import call
     from phenkg.serve.app import create_app
+    from phenkg.serve.http import call
     from phenkg.serve.sandbox import confine
     from phenkg.serve.worker import Executor
 

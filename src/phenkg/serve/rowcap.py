@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from phenkg.serve.guard import STRICT_TOKEN, TOKEN, memo_short_texts
+from phenkg.sparql import STRICT_TOKEN, TOKEN, memo_short_texts
 
 FORMATS = {"json": "JSON", "xml": "XML", "tsv": "TSV"}   # negotiated name -> pyoxigraph format
 _NUMBER = re.compile(r"\s*([0-9]+)")
