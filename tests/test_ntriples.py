@@ -13,6 +13,8 @@ def test_split_gives_subject_predicate_object():
     assert [ntriples.split(line) for line in LINES] == [
         ("<urn:s>", "<urn:p>", '"a b . c"@en'), ("<urn:s>", "<urn:q>", "<urn:o>"),
         ("_:b1", "<urn:p>", '"1"^^<urn:t>')]
+    assert [[s, p, ntriples.end_of(o)] for s, p, o in ntriples.split_all(LINES)] \
+        == [list(ntriples.split(line)) for line in LINES]
     assert [ntriples.subject(line) for line in LINES] == ["<urn:s>", "<urn:s>", "_:b1"]
 
 

@@ -46,14 +46,15 @@ class GraphStats:
         for lines in batches:
             if not lines:
                 continue
-            triples = list(map(ntriples.split, lines))
+            triples = ntriples.split_all(lines)
             self.triples += len(triples)
             subjects = {s for s, _, _ in triples}
             self.entities += len(subjects) - (triples[0][0] == last)
             last = triples[-1][0]
             for predicate, n in Counter([p for _, p, _ in triples]).items():
                 self.properties[predicate[1:-1]] += n
-            for cls, n in Counter([o[1:-1] for _, p, o in triples if p == _TYPE and o[0] == "<"]).items():
+            for cls, n in Counter([ntriples.end_of(o)[1:-1] for _, p, o in triples
+                                   if p == _TYPE and o[0] == "<"]).items():
                 self.classes[cls] += n
             yield lines
 
