@@ -264,13 +264,13 @@ def test_unsupported_shapes_are_refused():
 
 def _constraint(shapes: rdflib.Graph, name: str):
     compiled = fastshacl.Compiled(shapes)
-    [found] = [c for c in fastshacl._sparql_constraints(compiled) if str(c.shape).endswith(f"#{name}")]
+    [found] = [c for c in fastshacl.sparql_constraints(compiled) if str(c.shape).endswith(f"#{name}")]
     return compiled, found
 
 
 def test_reads_of_a_query(shapes):
     compiled, author_list = _constraint(shapes, "AuthorListShape")
-    reads = fastshacl._Reads.of(compiled.prefixes + author_list.select, author_list.targets)
+    reads = fastshacl.Reads.of(compiled.prefixes + author_list.select, author_list.targets)
     assert not reads.everything
     assert reads.keys == {f"<{P}authorship>", f"<{P}author>", f"{TYPE} <{P}SourceList>"}
     assert set(reads.stars) == {frozenset({f"<{S}author>", "<http://www.w3.org/ns/prov#wasDerivedFrom>"}),
@@ -279,11 +279,11 @@ def test_reads_of_a_query(shapes):
 
 def test_reads_of_a_query_with_a_variable_predicate():
     query = "SELECT $this ?value WHERE { ?value ?p $this . FILTER NOT EXISTS { ?value a <urn:C> } }"
-    assert fastshacl._Reads.of(query, ["urn:T"]).everything
+    assert fastshacl.Reads.of(query, ["urn:T"]).everything
     typed = "SELECT $this ?value WHERE { ?value a ?class ; <urn:p>/<urn:q>* $this }"
-    with_paths = fastshacl._Reads.of(typed, ["urn:T"])
+    with_paths = fastshacl.Reads.of(typed, ["urn:T"])
     assert with_paths.everything  # a zero-length path matches every node of the graph
-    plus = fastshacl._Reads.of("SELECT $this ?value WHERE { ?value a ?class ; (<urn:p>|^<urn:q>)+ $this }", [])
+    plus = fastshacl.Reads.of("SELECT $this ?value WHERE { ?value a ?class ; (<urn:p>|^<urn:q>)+ $this }", [])
     assert not plus.everything
     assert plus.keys == {"<urn:p>", "<urn:q>", TYPE}  # every rdf:type triple: the class is a variable
     assert plus.stars == []
@@ -293,14 +293,14 @@ def test_reads_of_a_query_with_a_variable_predicate():
 def store_per_constraint(monkeypatch):
     """Every SPARQL constraint on a store of its own, and what each store held."""
     held: dict[str, set] = {}
-    run = fastshacl._run_sparql
+    run = fastshacl.run_sparql
 
     def recording(store, c, constraint, typed):
         held[str(constraint.shape).rsplit("#", 1)[-1]] = set(store)
         return run(store, c, constraint, typed)
 
     monkeypatch.setattr(fastshacl.sparql_stores, "STORE_TRIPLES", 1)
-    monkeypatch.setattr(fastshacl.sparql_stores, "_run_sparql", recording)
+    monkeypatch.setattr(fastshacl.sparql_stores, "run_sparql", recording)
     return held
 
 
@@ -314,7 +314,7 @@ def test_dropping_what_no_query_reads_changes_nothing(seed, shapes, store_per_co
     for name, held in store_per_constraint.items():
         assert held < everything, name
         compiled, constraint = _constraint(shapes, name)
-        reads = fastshacl._Reads.of(compiled.prefixes + constraint.select, constraint.targets)
+        reads = fastshacl.Reads.of(compiled.prefixes + constraint.select, constraint.targets)
         named = {re.sub(r"^<([^>]*)>.*", r"\1", key) for key in reads.keys.union(*reads.stars)}
         # each store holds the predicates its query names, and every triple with them that can match
         assert {q.predicate.value for q in held} == named & predicates, name

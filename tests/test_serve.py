@@ -291,14 +291,14 @@ def test_guard(query, expected):
 
 
 def test_guard_memoises_only_short_queries():
-    from phenkg.serve import guard
+    from phenkg import sparql
 
-    before = guard.check_query.cache_info().currsize
-    long_query = "SELECT * { ?s ?p ?o } # " + "x" * guard.MEMO_TEXT
+    before = sparql.check_query.cache_info().currsize
+    long_query = "SELECT * { ?s ?p ?o } # " + "x" * sparql.MEMO_TEXT
     assert check_query(long_query).form == "select"
-    assert guard.check_query.cache_info().currsize == before        # a 1 MB query is not kept 1,024 times
+    assert sparql.check_query.cache_info().currsize == before        # a 1 MB query is not kept 1,024 times
     check_query("SELECT * { ?s ?p ?o } # short and new")
-    assert guard.check_query.cache_info().currsize == before + 1
+    assert sparql.check_query.cache_info().currsize == before + 1
 
 
 def test_guard_reads_from_graphs():

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from phenkg import graph
+from phenkg import graph, ntriples
 from phenkg.graph import integer, iri, lit
 from phenkg.model import Catalog
 from phenkg.vocab import DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, SCHEMA, VOID, XSD, Iris, compact_iri
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from phenkg.formats import Format
 
 _TYPE = f"<{RDF}type>"
-_TYPED = f" {_TYPE} <"  # a line that gives a class (only IRIs contain no space: the object is its class)
 IANA = "https://www.iana.org/assignments/media-types/"
 NO_LICENCE = ("The upstream list declares no licence, so none is stated for this dataset; ask the list's "
               "authors before reusing its content.")
@@ -47,14 +46,15 @@ class GraphStats:
         for lines in batches:
             if not lines:
                 continue
-            self.triples += len(lines)
-            subjects = {line[:line.index(" ")] for line in lines}
-            self.entities += len(subjects) - (last is not None and lines[0].startswith(last + " "))
-            last = lines[-1][:lines[-1].index(" ")]
-            for predicate, n in Counter([line.split(" ", 2)[1] for line in lines]).items():
+            triples = ntriples.split_all(lines)
+            self.triples += len(triples)
+            subjects = {s for s, _, _ in triples}
+            self.entities += len(subjects) - (triples[0][0] == last)
+            last = triples[-1][0]
+            for predicate, n in Counter([p for _, p, _ in triples]).items():
                 self.properties[predicate[1:-1]] += n
-            start = len(_TYPED)
-            for cls, n in Counter([line[line.index(_TYPED) + start:-3] for line in lines if _TYPED in line]).items():
+            for cls, n in Counter([ntriples.end_of(o)[1:-1] for _, p, o in triples
+                                   if p == _TYPE and o[0] == "<"]).items():
                 self.classes[cls] += n
             yield lines
 
@@ -62,7 +62,7 @@ class GraphStats:
     def of_ntriples(cls, chunks: Iterable[bytes]) -> GraphStats:
         """The counts of an N-Triples file in graph.py's order, given as chunks that end at line ends."""
         stats = cls()
-        for _ in stats.observe(chunk.decode().split("\n")[:-1] for chunk in chunks):
+        for _ in stats.observe(ntriples.chunk_lines(chunks)):
             pass
         return stats
 

@@ -24,12 +24,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
 
-from phenkg import atomic, graph, jsonld, storedir
+from phenkg import atomic, graph, jsonld, ntriples, storedir
 from phenkg.atomic import atomic_output
 from phenkg.formats import EXPORTS, JSONLD, Format
 from phenkg.model import Catalog
@@ -42,7 +43,6 @@ OUTPUTS = frozenset({*(f"{STEM}.{f.extension}" for f in EXPORTS.values()), "vali
                      "void.ttl", "dataset.jsonld", "ontology.ttl", "ontology.html", storedir.STORE,
                      storedir.FIGURES})
 PARALLEL = 7_500  # papers (about 500,000 triples) from which a build uses both cores
-CHUNK = 1 << 22  # bytes read at a time when deriving one file from another
 
 
 def graph_name(base: str) -> str:
@@ -51,24 +51,6 @@ def graph_name(base: str) -> str:
 
 
 # -- writing one format ---------------------------------------------------------------------------
-def batches(blocks: Iterable[list[str]], size: int = 20_000) -> Iterator[list[str]]:
-    """graph.py's blocks joined into batches of about `size` lines (whole blocks)."""
-    pending: list[str] = []
-    for lines in blocks:
-        pending += lines
-        if len(pending) >= size:
-            yield pending
-            pending = []
-    if pending:
-        yield pending
-
-
-def ntriples_chunks(batched: Iterable[list[str]]) -> Iterator[bytes]:
-    """Batches of lines as N-Triples bytes."""
-    for lines in batched:
-        yield ("\n".join(lines) + "\n").encode()
-
-
 class QuadsFromTriples:
     """A writable stream that turns N-Triples into N-Quads in the named graph, line by line
     (a raw newline ends every N-Triples line and nothing else, so ' .\\n' only ever closes a triple)."""
@@ -121,7 +103,7 @@ class TrigFromTurtle:
 
 def write_format(fmt: Format, blocks: Iterable[list[str]], out: IO[bytes], base: str) -> None:
     """Write graph.py's blocks in `fmt` to the binary stream `out`."""
-    write_from_ntriples(fmt, ntriples_chunks(batches(blocks)), out, base)
+    write_from_ntriples(fmt, ntriples.chunks(chain.from_iterable(blocks)), out, base)
 
 
 def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], base: str) -> None:
@@ -136,25 +118,10 @@ def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], ba
         write_from_ntriples(EXPORTS["ttl"], chunks, trig, base)
         trig.close()
     elif fmt is JSONLD:  # our own writer, with the shipped context (jsonld.py)
-        jsonld.write_graph((line for chunk in chunks for line in chunk.decode().split("\n")[:-1]), out)
+        jsonld.write_graph(chain.from_iterable(ntriples.chunk_lines(chunks)), out)
     else:
-        triples = ox.parse(graph.ChunkReader(iter(chunks)), ox.RdfFormat.N_TRIPLES)
+        triples = ox.parse(ntriples.ChunkReader(iter(chunks)), ox.RdfFormat.N_TRIPLES)
         ox.serialize(triples, out, fmt.rdf_format, prefixes=PREFIXES)
-
-
-def file_chunks(path: Path) -> Iterator[bytes]:
-    """A file's bytes in chunks that end at line ends."""
-    with path.open("rb") as f:
-        rest = b""
-        while chunk := f.read(CHUNK):
-            cut = chunk.rfind(b"\n") + 1
-            if cut == 0:
-                rest += chunk
-                continue
-            yield rest + chunk[:cut]
-            rest = chunk[cut:]
-        if rest:
-            yield rest
 
 
 def export_to(catalog: Catalog, fmt: str, output: str, base: str) -> None:
@@ -227,7 +194,7 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
         else:
             derived = []
             files = write_derived(nt_path, out_dir, base, ["ttl", "trig", "jsonld", "rdfxml", "nq"])
-        stats = describe.GraphStats.of_ntriples(file_chunks(nt_path))
+        stats = describe.GraphStats.of_ntriples(ntriples.file_chunks(nt_path))
         files += storedir.write_store(nt_path, out_dir, triples)   # what `phenkg serve --dist` opens at once
         for future in derived:
             files += future.result()
@@ -264,9 +231,9 @@ def write_ntriples(blocks: Iterable[list[str]], nt_path: Path, feed=None) -> int
     once the file is in place. Returns the number of triples."""
     started, triples = time.monotonic(), 0
     with atomic_output(nt_path) as out:
-        for lines in batches(blocks):
+        for lines in ntriples.batches(chain.from_iterable(blocks)):
             triples += len(lines)
-            chunk = ("\n".join(lines) + "\n").encode()
+            chunk = ntriples.encode(lines)
             out.write(chunk)
             if feed is not None:
                 feed = _send(feed, chunk)
@@ -305,7 +272,7 @@ class _Feed:
             return []
         chunk = self.connection.recv_bytes()
         self.ended = not chunk
-        return chunk.decode().splitlines(keepends=True)
+        return ntriples.decode(chunk, ends=True)
 
     def __iter__(self) -> Iterator[str]:
         while batch := self.readlines():
@@ -339,12 +306,12 @@ def write_derived(nt_path: Path, out_dir: Path, base: str, names: list[str]) -> 
         if name == "trig" and _path(out_dir, "ttl") in files:
             def write(out: IO[bytes]) -> None:
                 trig = TrigFromTurtle(out, graph_name(base))
-                for chunk in file_chunks(_path(out_dir, "ttl")):
+                for chunk in ntriples.file_chunks(_path(out_dir, "ttl")):
                     trig.write(chunk)
                 trig.close()
         else:
             def write(out: IO[bytes], fmt: Format = fmt) -> None:
-                write_from_ntriples(fmt, file_chunks(nt_path), out, base)
+                write_from_ntriples(fmt, ntriples.file_chunks(nt_path), out, base)
         files += _timed(_path(out_dir, name), write)
     return files
 

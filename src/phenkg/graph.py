@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from phenkg import ntriples
 from phenkg.keys import arxiv_id, arxiv_year, openreview_id
 from phenkg.model import Catalog, EntityKeys, Paper, Source, Topic, Venue, repo_name
 from phenkg.vocab import DCTERMS, FOAF, IRI_UNSAFE, PHENKG, PROV, RDF, SCHEMA, SKOS, XSD, Iris
@@ -266,42 +267,13 @@ def triples(catalog: Catalog, base: str, progress: Callable[[int], None] | None 
         yield from lines
 
 
-def ntriples(lines: Iterable[str], chunk: int = 20000) -> Iterator[bytes]:
-    """N-Triples lines -> UTF-8 chunks, for loaders that take a stream."""
-    buffer: list[str] = []
-    for line in lines:
-        buffer.append(line)
-        if len(buffer) >= chunk:
-            yield ("\n".join(buffer) + "\n").encode()
-            buffer.clear()
-    if buffer:
-        yield ("\n".join(buffer) + "\n").encode()
-
-
-class ChunkReader:
-    """A file-like view of an iterator of byte chunks (what pyoxigraph's loaders read)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks = chunks
-        self.pending = memoryview(b"")
-
-    def read(self, size: int = -1) -> bytes:
-        if not self.pending:
-            self.pending = memoryview(next(self.chunks, b""))
-        if size < 0 or size >= len(self.pending):
-            out, self.pending = self.pending, memoryview(b"")
-        else:
-            out, self.pending = self.pending[:size], self.pending[size:]
-        return out.tobytes()
-
-
 def build_store(catalog: Catalog, base: str, progress: Callable[[int], None] | None = None,
                 path: str | None = None):
     """The graph in a pyoxigraph Store (in memory, or on disk at `path`), bulk-loaded from N-Triples."""
     import pyoxigraph
 
     store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
-    reader = ChunkReader(ntriples(triples(catalog, base, progress)))
+    reader = ntriples.ChunkReader(ntriples.chunks(triples(catalog, base, progress)))
     store.bulk_load(reader, format=pyoxigraph.RdfFormat.N_TRIPLES)
     return store
 

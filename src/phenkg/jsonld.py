@@ -11,16 +11,17 @@ ordered array here, as schema.org consumers expect). No remote context is ever r
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import groupby
+from operator import itemgetter
 from typing import IO, Any
 
 import pyoxigraph as ox
 
+from phenkg import ntriples
 from phenkg.vocab import PHENKG, RDF, SCHEMA, XSD, compact_iri
 
 _TYPE = RDF + "type"
@@ -110,20 +111,13 @@ def terms() -> Terms:
 # -- compaction -----------------------------------------------------------------------------------
 # Values are compacted from their N-Triples form (what graph.py writes, and `str()` of a pyoxigraph
 # term): the full dump compacts lines without building a term object per triple.
-_UNESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
-_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _unescape_match(m: re.Match) -> str:
-    return chr(int(m[1] or m[2], 16)) if m[3] is None else _ECHAR[m[3]]
 
 
 def _literal(text: str, term: Term | None, t: Terms) -> Any:
     """A literal's N-Triples form -> its JSON-LD value under `term`'s coercion."""
     close = text.rindex('"')
     value, suffix = text[1:close], text[close + 1:]
-    if "\\" in value:
-        value = _UNESCAPE.sub(_unescape_match, value)
+    value = ntriples.unescape(value)
     if suffix.startswith("@"):
         return {"@value": value, "@language": suffix[1:]}
     datatype = suffix[3:-1] if suffix else _STRING
@@ -194,11 +188,9 @@ def write_graph(lines: Iterable[str], out: IO[bytes]) -> int:
     encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
     ranked: dict[str, tuple[int, str]] = {}  # authorship node -> (position, author), until its paper
     count, nodes = 0, []
-    for subject, group in groupby(lines, key=_subject):
+    for subject, group in groupby(map(ntriples.split, lines), key=itemgetter(0)):
         objects: dict[str, list[str]] = {}
-        cut = len(subject) + 1
-        for line in group:
-            predicate, obj = line[cut:-2].split(" ", 1)
+        for _, predicate, obj in group:
             objects.setdefault(predicate[1:-1], []).append(obj)
         iri = subject[1:-1]
         authors = None
@@ -226,10 +218,6 @@ def _write_nodes(out: IO[bytes], nodes: list[str], count: int) -> int:
         count += len(nodes)
         nodes.clear()
     return count
-
-
-def _subject(line: str) -> str:
-    return line[:line.index(" ")]
 
 
 # -- documents for one entity, from a pyoxigraph Store --------------------------------------------

@@ -103,24 +103,14 @@ def swap_update(tmp: str, graph: str | None) -> str:
     return f"DROP SILENT {_term(graph)} ;\nMOVE <{tmp}> TO {target}"
 
 
-def _batches(lines: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def push(catalog: Catalog, base: str, endpoints: Endpoints, *, graph: str | None = None,
          replace: bool = False, protocol: str = "auto", batch: int = 10000, auth: Auth | None = None,
          timeout: float = DEFAULT_TIMEOUT, progress: Callable[[int], None] | None = None) -> PushResult:
     """Load the catalog's graph into the store at `endpoints`, check the count; RemoteError on failure.
 
     `progress` is called with the number of papers sent so far."""
-    from phenkg.graph import ntriples, triples
+    from phenkg.graph import triples
+    from phenkg.ntriples import batches, chunks
 
     auth = auth or Auth()
     if batch < 1:
@@ -138,11 +128,11 @@ def push(catalog: Catalog, base: str, endpoints: Endpoints, *, graph: str | None
     stage = "loading"
     try:
         if protocol == "gsp":
-            for n, part in enumerate(_batches(lines, GSP_REQUEST)):
-                gsp_send(endpoints.given, load_into, ntriples(part, 5000), replace=replace and n == 0,
+            for n, part in enumerate(batches(lines, GSP_REQUEST)):
+                gsp_send(endpoints.given, load_into, chunks(part, 5000), replace=replace and n == 0,
                          auth=auth, timeout=timeout)
         else:
-            for part in _batches(lines, batch):
+            for part in batches(lines, batch):
                 sparql_update(endpoints.update, insert_data(load_into, part), auth=auth, timeout=timeout,
                               doing=f"inserting triples {lines.n - len(part) + 1:,}-{lines.n:,}")
         if tmp:

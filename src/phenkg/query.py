@@ -45,12 +45,11 @@ def local_answer(catalog: Catalog, base: str, query: str) -> dict | bytes:
     import pyoxigraph
 
     from phenkg.graph import build_store
-    from phenkg.serve.guard import check_query
-    from phenkg.serve.http import HttpError
+    from phenkg.sparql import QueryRefused, check_query
 
-    try:  # the same guard as the server: no SERVICE calls out, no FROM reading files, no updates
+    try:  # the same check as the server's guard: no SERVICE calls out, no FROM reading files, no updates
         checked = check_query(query)
-    except HttpError as exc:
+    except QueryRefused as exc:
         raise BadQueryError(f"the query is refused: {exc.detail}") from None
     if checked.default_graphs or checked.named_graphs:
         raise BadQueryError("the query is refused: FROM and FROM NAMED are not allowed on the local graph "

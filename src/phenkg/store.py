@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from phenkg.atomic import write_atomic
 from phenkg.errors import DataError
 from phenkg.model import Catalog, Paper
 from phenkg.records import Invalid, read_papers, read_problems, read_source, read_topics
@@ -102,27 +101,6 @@ def render_files(catalog: Catalog) -> dict[str, str]:
         REPORT: dump_records([("line", p.line), ("severity", p.severity), ("code", p.code),
                               ("entry", p.entry), ("message", p.message)] for p in catalog.problems),
     }
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write next to the target and rename over it, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def write_catalog(catalog: Catalog, data_dir: Path, list_bytes: bytes | None = None) -> None:

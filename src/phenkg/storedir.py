@@ -2,7 +2,8 @@
 
     phenkg build  -> dist/store/ (a pyoxigraph on-disk store) + dist/store.json (its figures)
     phenkg serve --dist dist/   -> opens dist/store/ read-only: ready at once at any size
-    phenkg serve --data data/   -> the same, over a build kept in the cache, keyed by what data/ holds
+    phenkg serve --data data/   -> the same, over a build kept in the cache (cache_root), keyed by
+                                   what data/ holds (cache_key); serve.entry makes and reuses it
 
 Nothing at serving time scans the store: the triple count and the named graphs are read from
 store.json, the dataset description from void.ttl.
@@ -14,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 
 STORE = "store"
@@ -70,30 +70,8 @@ def cache_key(data: Path, base: str, extra_files: list[Path]) -> str:
     return digest.hexdigest()[:20]
 
 
-def cached_build(data: Path, base: str, shapes=None, ontology: Path | None = None) -> Path:
-    """A built dist/ of `data`, from the cache or built into it now (once; later starts reuse it)."""
-    from phenkg.export import build
-    from phenkg.store import read_catalog
-    from phenkg.validate import shape_files
-
-    extra = [*shape_files(shapes), *([ontology] if ontology else [])]
-    root = cache_root()
-    entry = root / cache_key(data, base, extra)
-    dist = entry / "dist"
-    if figures(dist) is None:
-        catalog = read_catalog(data)        # strictly: a bad data/ stops here, before anything is written
-        print(f"phenkg: building the graph for serving (kept in {entry}, reused while data/ is unchanged)",
-              file=sys.stderr, flush=True)
-        result = build(catalog, dist, base, shapes, ontology)
-        if not result.conforms:
-            print("phenkg: warning: the data has violations of the shapes; `phenkg validate` lists them",
-                  file=sys.stderr, flush=True)
-    os.utime(entry)
-    _prune(root, keep=entry)
-    return dist
-
-
-def _prune(root: Path, keep: Path) -> None:
+def prune(root: Path, keep: Path) -> None:
+    """Remove all but the KEEP most recently used cached builds (always keeping `keep`)."""
     entries = sorted((p for p in root.iterdir() if p.is_dir() and p != keep),
                      key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP - 1:]:

@@ -23,6 +23,7 @@ from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from phenkg.errors import PhenkgError
+from phenkg.validation_result import Result, result_order
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -30,19 +31,6 @@ SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
 class ShapesError(PhenkgError):
     """The shapes cannot be loaded: a missing directory or a Turtle file that does not parse."""
-
-
-@dataclass(frozen=True)
-class Result:
-    """One validation result, with terms as strings ('' when SHACL leaves a field out)."""
-
-    severity: str  # 'Violation' | 'Warning' | 'Info'
-    focus: str
-    path: str
-    value: str
-    message: str
-    source_shape: str  # the node shape's IRI (for a property shape: the node shape that has it)
-    component: str = ""  # the constraint component's local name: 'MinCountConstraintComponent'...
 
 
 @dataclass
@@ -101,17 +89,6 @@ def in_data_dir(message: str, data_dir: str | None) -> str:
 
 
 _DATA_FILE = re.compile(r"(?<![\w/.-])data/([\w.-]+\.yaml)")
-SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
-
-
-def result_order(result: Result) -> tuple:
-    """How every engine sorts its results: by severity, shape, focus node, path, value, message, then
-    component, so that two results differing only in component (a value that is both of the wrong
-    datatype and out of range) come out in one order whatever the engine found first."""
-    return (SEVERITY_ORDER[result.severity], result.source_shape, result.focus, result.path, result.value,
-            result.message, result.component)
-
-
 def _mentioned(message: str, known: set[str]) -> list[str]:
     """The IRIs a grouped warning's message names besides its focus node and value, in order."""
     found = (m.rstrip(".,;:)") for m in re.findall(r"https?://[^\s|()]+", message))

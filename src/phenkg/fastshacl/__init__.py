@@ -1,6 +1,6 @@
 """SHACL shapes compiled once and run two ways, with the same results as pySHACL, many times faster.
 
-pySHACL walks focus nodes one by one in Python. Here the shapes are compiled once (`Compiled`, `_checks`)
+pySHACL walks focus nodes one by one in Python. Here the shapes are compiled once (`Compiled`, `compile_checks`)
 and run either
 
 * on a pyoxigraph store (`validate_store`): each constraint of each shape becomes one SPARQL query over
@@ -9,7 +9,7 @@ and run either
   classes of every subject and who points at whom through inverse paths; pass 2 takes one subject at a
   time and checks its property shapes in Python, with the semantics of the SPARQL filters above
   (terms as Oxigraph stores them: it writes "01"^^xsd:integer as "1"). SPARQL-based constraints run in
-  Oxigraph on small stores holding only the triples their queries can read (`_Reads`).
+  Oxigraph on small stores holding only the triples their queries can read (`Reads`).
 
 Both cover the SHACL Core components our shapes use (class, datatype, nodeKind, minCount, maxCount,
 minInclusive, maxInclusive, minLength, pattern, hasValue; paths that are a predicate or its inverse;
@@ -19,20 +19,30 @@ falls back (to pySHACL, or to a full store), so the answer never depends on the 
 
 The modules, each depending only on those above it:
 
-* `compile`: the shapes compiled for both engines (`Compiled`, `_checks`, `_sparql_constraints`), the
+* `compile`: the shapes compiled for both engines (`Compiled`, `compile_checks`, `sparql_constraints`), the
   shared constants, and the errors `Unsupported` and `NotGrouped`;
 * `store`: the store engine, `validate_store`;
-* `ntriples`: N-Triples lines and terms, as Oxigraph stores them (`_Terms`);
-* `core`: the SHACL Core constraints checked in Python, one focus node at a time (`_Core`, `_Path`);
-* `sparql_stores`: the small stores the streaming engine runs the sh:sparql constraints on (`_Reads`,
-  `_SparqlStores`; their size is `sparql_stores.STORE_TRIPLES`, which is where to patch it);
-* `streaming`: the streaming engine, `validate_lines` (`_Streaming`).
+* `terms`: N-Triples terms (read with `phenkg.ntriples`) as Oxigraph stores them (`Terms`);
+* `core`: the SHACL Core constraints checked in Python, one focus node at a time (`Core`, `_Path`);
+* `sparql_stores`: the small stores the streaming engine runs the sh:sparql constraints on (`Reads`,
+  `SparqlStores`; their size is `sparql_stores.STORE_TRIPLES`, which is where to patch it);
+* `streaming`: the streaming engine, `validate_lines` (`Streaming`).
 """
 
-from phenkg.fastshacl.compile import Compiled, NotGrouped, Unsupported, _sparql_constraints, typed_path
-from phenkg.fastshacl.sparql_stores import STORE_TRIPLES, _Reads
-from phenkg.fastshacl.store import _run_sparql, validate_store
+from phenkg.fastshacl.compile import Compiled, NotGrouped, Unsupported, sparql_constraints, typed_path
+from phenkg.fastshacl.sparql_stores import STORE_TRIPLES, Reads
+from phenkg.fastshacl.store import run_sparql, validate_store
 from phenkg.fastshacl.streaming import validate_lines
 
-__all__ = ["STORE_TRIPLES", "Compiled", "NotGrouped", "Unsupported", "_Reads", "_run_sparql", "_sparql_constraints",
-           "typed_path", "validate_lines", "validate_store"]
+__all__ = [
+           "STORE_TRIPLES",
+           "Compiled",
+           "NotGrouped",
+           "Reads",
+           "Unsupported",
+           "run_sparql",
+           "sparql_constraints",
+           "typed_path",
+           "validate_lines",
+           "validate_store",
+]

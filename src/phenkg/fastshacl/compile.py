@@ -1,6 +1,6 @@
 """The shapes graph compiled once, for both engines: its node and property shapes (`Compiled`), the value
-checks of each property shape as SPARQL filters with their parameters (`_checks`), its sh:sparql
-constraints (`_sparql_constraints`), the constants both engines share, and the errors that send a
+checks of each property shape as SPARQL filters with their parameters (`compile_checks`), its sh:sparql
+constraints (`sparql_constraints`), the constants both engines share, and the errors that send a
 caller to another engine (`Unsupported`, `NotGrouped`)."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from phenkg.errors import PhenkgError
-from phenkg.vocab import RDF as _RDF
-from phenkg.vocab import XSD as _XSD
+from phenkg.vocab import RDF as RDF_NS
+from phenkg.vocab import XSD as XSD_NS
 
-_NUMERIC = {f"{_XSD}{t}" for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
+NUMERIC = {f"{XSD_NS}{t}" for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                                    "nonNegativeInteger", "positiveInteger", "negativeInteger",
                                    "nonPositiveInteger", "unsignedInt", "unsignedLong")}
 _SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -28,8 +28,8 @@ _NODE_KNOWN = {RDF.type, SH.targetClass, SH.property, SH.sparql, SH.severity, SH
                SH.description, URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
                URIRef("http://www.w3.org/2000/01/rdf-schema#comment")}
 
-_TYPED = "?this a <{target}> ."
-_TYPE = f"<{_RDF}type>"
+TYPED = "?this a <{target}> ."
+RDF_TYPE = f"<{RDF_NS}type>"
 
 
 class Unsupported(PhenkgError):
@@ -41,7 +41,7 @@ class NotGrouped(Unsupported):
 
 
 @dataclass
-class _Property:
+class Property:
     shape: str  # the node shape's IRI
     target: str  # the target class IRI
     path: str  # SPARQL path: <p> or ^<p>
@@ -51,7 +51,7 @@ class _Property:
     message: str
 
 
-def _term(node) -> str:
+def sparql_term(node) -> str:
     if isinstance(node, URIRef):
         return f"<{node}>"
     if isinstance(node, Literal):
@@ -92,7 +92,7 @@ class Compiled:
                 lines.append(f"PREFIX {prefix}: <{namespace}>")
         return "\n".join(sorted(set(lines))) + "\n"
 
-    def properties(self) -> Iterator[_Property]:
+    def properties(self) -> Iterator[Property]:
         for shape in self.node_shapes:
             for target in self.shapes.objects(shape, SH.targetClass):
                 for prop in self.shapes.objects(shape, SH.property):
@@ -107,64 +107,64 @@ class Compiled:
                         sparql, text = f"^<{inv}>", f"^{inv}"
                     else:
                         raise Unsupported(f"path {path!r} of {shape}")
-                    yield _Property(str(shape), str(target), sparql, text, prop,
+                    yield Property(str(shape), str(target), sparql, text, prop,
                                     _severity(self.shapes, prop), _one_message(self.shapes, prop))
 
-    def by_target(self) -> dict[tuple[str, str], list[_Property]]:
+    def by_target(self) -> dict[tuple[str, str], list[Property]]:
         """The property shapes grouped by (node shape, target class), in the order both engines check them."""
-        groups: dict[tuple[str, str], list[_Property]] = {}
+        groups: dict[tuple[str, str], list[Property]] = {}
         for prop in self.properties():
             groups.setdefault((prop.shape, prop.target), []).append(prop)
         return groups
 
 
 @dataclass
-class _Check:
+class Check:
     """One value-level constraint of one property shape: a SPARQL filter that selects violations,
     optionally a Python test that has the last word (pySHACL's own comparison or regex), and the
     constraint's parameter for the streaming engine."""
 
-    prop: _Property
+    prop: Property
     component: str
     condition: str
     confirm: Callable[[object], bool] | None = None  # True when the value really violates
     arg: object = None
 
 
-def _checks(c: Compiled, prop: _Property, typed: str) -> Iterator[_Check]:
+def compile_checks(c: Compiled, prop: Property, typed: str) -> Iterator[Check]:
     shapes, node = c.shapes, prop.node
     if (dt := shapes.value(node, SH.datatype)) is not None:
         ok = f"isLiteral(?v) && DATATYPE(?v) = <{dt}>"
-        if str(dt) == f"{_XSD}string":
+        if str(dt) == f"{XSD_NS}string":
             ok += ' && LANG(?v) = ""'
-        if str(dt) == f"{_XSD}integer":
+        if str(dt) == f"{XSD_NS}integer":
             ok += ' && REGEX(STR(?v), "^[+-]?[0-9]+$")'
-        yield _Check(prop, "DatatypeConstraintComponent", f"!({ok})", arg=str(dt))
+        yield Check(prop, "DatatypeConstraintComponent", f"!({ok})", arg=str(dt))
     if (kind := shapes.value(node, SH.nodeKind)) is not None:
         tests = {SH.IRI: "isIRI(?v)", SH.Literal: "isLiteral(?v)", SH.BlankNode: "isBlank(?v)",
                  SH.BlankNodeOrIRI: "!isLiteral(?v)", SH.IRIOrLiteral: "!isBlank(?v)",
                  SH.BlankNodeOrLiteral: "!isIRI(?v)"}
-        yield _Check(prop, "NodeKindConstraintComponent", f"!({tests[kind]})", arg=kind)
+        yield Check(prop, "NodeKindConstraintComponent", f"!({tests[kind]})", arg=kind)
     if (cls := shapes.value(node, SH["class"])) is not None:
-        yield _Check(prop, "ClassConstraintComponent", f"NOT EXISTS {{ ?v {typed_path(typed)} <{cls}> }}",
+        yield Check(prop, "ClassConstraintComponent", f"NOT EXISTS {{ ?v {typed_path(typed)} <{cls}> }}",
                      arg=str(cls))
-    numeric = " || ".join(f"DATATYPE(?v) = <{t}>" for t in sorted(_NUMERIC))
+    numeric = " || ".join(f"DATATYPE(?v) = <{t}>" for t in sorted(NUMERIC))
     for bound, op, sign, component in ((SH.minInclusive, ">=", 1, "MinInclusiveConstraintComponent"),
                                        (SH.maxInclusive, "<=", -1, "MaxInclusiveConstraintComponent")):
         if (limit := shapes.value(node, bound)) is not None:
             # numbers compare in SPARQL; anything else as pySHACL compares it (rdflib's own rules)
-            yield _Check(prop, component,
-                         f"!(isLiteral(?v) && ({numeric})) || !COALESCE(?v {op} {_term(limit)}, false)",
+            yield Check(prop, component,
+                         f"!(isLiteral(?v) && ({numeric})) || !COALESCE(?v {op} {sparql_term(limit)}, false)",
                          lambda value, limit=limit, sign=sign: not _in_range(value, limit, sign),
                          arg=(limit, sign))
     if (n := shapes.value(node, SH.minLength)) is not None:
-        yield _Check(prop, "MinLengthConstraintComponent", f"isBlank(?v) || STRLEN(STR(?v)) < {int(n)}",
+        yield Check(prop, "MinLengthConstraintComponent", f"isBlank(?v) || STRLEN(STR(?v)) < {int(n)}",
                      arg=int(n))
     if (pattern := shapes.value(node, SH.pattern)) is not None:
         flags = str(shapes.value(node, SH.flags) or "")
         regex = re.compile(str(pattern), (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0)
                            | (re.S if "s" in flags else 0) | (re.X if "x" in flags else 0))
-        yield _Check(prop, "PatternConstraintComponent", "true",
+        yield Check(prop, "PatternConstraintComponent", "true",
                      lambda value, regex=regex: isinstance(value, ox.BlankNode)
                      or not regex.search(value.value), arg=regex)
 
@@ -191,7 +191,7 @@ def typed_path(typed: str) -> str:
 
 
 @dataclass
-class _Sparql:
+class SparqlConstraint:
     """One sh:sparql constraint of one node shape."""
 
     shape: URIRef
@@ -201,14 +201,14 @@ class _Sparql:
     targets: list[str]
 
 
-def _sparql_constraints(c: Compiled) -> list[_Sparql]:
+def sparql_constraints(c: Compiled) -> list[SparqlConstraint]:
     found = []
     for shape in c.node_shapes:
         for constraint in c.shapes.objects(shape, SH.sparql):
             select = c.shapes.value(constraint, SH.select)
             if select is None:
                 raise Unsupported(f"SPARQL constraint of {shape} has no sh:select")
-            found.append(_Sparql(shape, str(select), _severity(c.shapes, shape),
+            found.append(SparqlConstraint(shape, str(select), _severity(c.shapes, shape),
                                  _one_message(c.shapes, constraint) or _one_message(c.shapes, shape),
                                  [str(t) for t in c.shapes.objects(shape, SH.targetClass)]))
     return found

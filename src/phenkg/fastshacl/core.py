@@ -1,7 +1,7 @@
 """The SHACL Core constraints in Python for the streaming engine: a test per value check with the
 semantics of its SPARQL filter (`_value_test`), the property shapes on one path checked together
-(`_Path`), all of them grouped by target class and planned per set of classes (`_Core`), and the
-results of one focus node on one path (`_report`)."""
+(`_Path`), all of them grouped by target class and planned per set of classes (`Core`), and the
+results of one focus node on one path (`report_focus`)."""
 
 from __future__ import annotations
 
@@ -13,72 +13,82 @@ from typing import TYPE_CHECKING
 from rdflib import URIRef
 from rdflib.namespace import SH
 
-from phenkg.fastshacl.compile import _NUMERIC, _TYPE, _TYPED, Compiled, Unsupported, _Check, _checks, _Property, _term
-from phenkg.fastshacl.ntriples import (
-    _BNODE_KIND,
-    _CACHE,
-    _CANONICAL_INTEGER,
-    _INTEGER,
-    _IRI_KIND,
-    _LITERAL_KIND,
-    _key_term,
-    _node_key,
-    _ox,
-    _term_key,
-    _Terms,
+from phenkg.fastshacl.compile import (
+    NUMERIC,
+    RDF_TYPE,
+    TYPED,
+    Check,
+    Compiled,
+    Property,
+    Unsupported,
+    compile_checks,
+    sparql_term,
 )
-from phenkg.validate import Result
+from phenkg.fastshacl.terms import (
+    BNODE_KIND,
+    CACHE_SIZE,
+    CANONICAL_INTEGER,
+    IRI_KIND,
+    LITERAL_KIND,
+    XSD_INTEGER,
+    Terms,
+    key_term,
+    node_key,
+    term_key,
+    to_ox,
+)
+from phenkg.validation_result import Result
 
 if TYPE_CHECKING:
-    from phenkg.fastshacl.streaming import _Streaming
+    from phenkg.fastshacl.streaming import Streaming
 
-_NUMBER, _COUNT = 0xFFFF, 0xFFF  # in _Streaming.classes: class set number, a packed inverse count (saturated)
+NUMBER_MASK, COUNT_MASK = 0xFFFF, 0xFFF  # in Streaming.classes: class set number, a packed inverse count (saturated)
 
 _INTEGER_LEXICAL = re.compile(r"[+-]?[0-9]+")  # the datatype check's REGEX "^[+-]?[0-9]+$" (Rust: $ = end)
-_KIND_OF = {SH.IRI: {_IRI_KIND}, SH.Literal: {_LITERAL_KIND}, SH.BlankNode: {_BNODE_KIND},
-            SH.BlankNodeOrIRI: {_BNODE_KIND, _IRI_KIND}, SH.IRIOrLiteral: {_IRI_KIND, _LITERAL_KIND},
-            SH.BlankNodeOrLiteral: {_BNODE_KIND, _LITERAL_KIND}}
+_KIND_OF = {SH.IRI: {IRI_KIND}, SH.Literal: {LITERAL_KIND}, SH.BlankNode: {BNODE_KIND},
+            SH.BlankNodeOrIRI: {BNODE_KIND, IRI_KIND}, SH.IRIOrLiteral: {IRI_KIND, LITERAL_KIND},
+            SH.BlankNodeOrLiteral: {BNODE_KIND, LITERAL_KIND}}
 
 
-def _value_test(check: _Check, terms: _Terms, classes: Callable[[str], tuple]) -> Callable[[tuple], bool]:
+def _value_test(check: Check, terms: Terms, classes: Callable[[str], tuple]) -> Callable[[tuple], bool]:
     """A Python test that is True when a term violates the check, exactly where its SPARQL filter (and
     its confirm step) would select it."""
     component, arg = check.component, check.arg
     if component == "DatatypeConstraintComponent":
-        integer = arg == _INTEGER
+        integer = arg == XSD_INTEGER
 
         def datatype(term: tuple) -> bool:
             kind, text, _, dt = term
-            return kind != _LITERAL_KIND or dt != arg or (integer and not _INTEGER_LEXICAL.fullmatch(text))
+            return kind != LITERAL_KIND or dt != arg or (integer and not _INTEGER_LEXICAL.fullmatch(text))
         return datatype
     if component == "NodeKindConstraintComponent":
         kinds = _KIND_OF[arg]
         return lambda term: term[0] not in kinds
     if component == "ClassConstraintComponent":
         def not_of_class(term: tuple) -> bool:
-            key = _term_key(term)
+            key = term_key(term)
             return key is None or arg not in classes(key)
         return not_of_class
     if component in ("MinInclusiveConstraintComponent", "MaxInclusiveConstraintComponent"):
         limit, sign = arg
-        bound = limit.value if limit.datatype == URIRef(_INTEGER) and type(limit.value) is int else None
+        bound = limit.value if limit.datatype == URIRef(XSD_INTEGER) and type(limit.value) is int else None
 
         def out_of_range(term: tuple) -> bool:
             kind, text, _, dt = term
-            if kind != _LITERAL_KIND:
+            if kind != LITERAL_KIND:
                 return True  # the filter selects it, and pySHACL's comparison fails for a node
-            if dt not in _NUMERIC:
+            if dt not in NUMERIC:
                 flagged = True  # !(isLiteral(?v) && numeric)
-            elif bound is not None and dt == _INTEGER and _CANONICAL_INTEGER.fullmatch(text):
+            elif bound is not None and dt == XSD_INTEGER and CANONICAL_INTEGER.fullmatch(text):
                 flagged = (int(text) - bound) * sign < 0
             else:
                 flagged = terms.holds(check.condition, term)
-            return flagged and check.confirm(_ox(term))
+            return flagged and check.confirm(to_ox(term))
         return out_of_range
     if component == "MinLengthConstraintComponent":
-        return lambda term: term[0] == _BNODE_KIND or len(term[1]) < arg
+        return lambda term: term[0] == BNODE_KIND or len(term[1]) < arg
     if component == "PatternConstraintComponent":
-        return lambda term: term[0] == _BNODE_KIND or not arg.search(term[1])
+        return lambda term: term[0] == BNODE_KIND or not arg.search(term[1])
     raise Unsupported(f"{component} is not compiled for N-Triples")
 
 
@@ -86,12 +96,12 @@ def _value_test(check: _Check, terms: _Terms, classes: Callable[[str], tuple]) -
 class _PyProperty:
     """One property shape, ready for the streaming engine."""
 
-    prop: _Property
+    prop: Property
     index: int  # its place among the property shapes of its (shape, target) group
     low: int | None
     high: int | None
     has_value: tuple | None
-    tests: list[tuple[_Check, Callable[[tuple], bool]]]
+    tests: list[tuple[Check, Callable[[tuple], bool]]]
 
 
 _FORM_ONLY = {"NodeKindConstraintComponent", "ClassConstraintComponent", "DatatypeConstraintComponent",
@@ -103,7 +113,7 @@ class _Path:
     are read, and each tested, once. A value is known by its identity: its node key for a node, its term
     for a literal; with the tests it fails as (shape position, test index) pairs."""
 
-    def __init__(self, predicate: str, inverse: bool, props: list[_PyProperty], engine: _Streaming) -> None:
+    def __init__(self, predicate: str, inverse: bool, props: list[_PyProperty], engine: Streaming) -> None:
         self.predicate, self.inverse, self.props, self.engine = predicate, inverse, props, engine
         self.low = max([p.low for p in props if p.low is not None], default=0)
         self.high = min([p.high for p in props if p.high is not None], default=float("inf"))
@@ -123,13 +133,13 @@ class _Path:
     def node_fails(self, key: str) -> tuple | None:
         """The tests a node fails, from its classes (none if it is no subject)."""
         if self.by_form is None:
-            return self.fails(_key_term(key))
+            return self.fails(key_term(key))
         if (state := self.engine.classes.get(key)) is None:
-            _node_key(key[:-3])  # no subject's key, so not checked yet: Unsupported unless an IRI or blank node
+            node_key(key[:-3])  # no subject's key, so not checked yet: Unsupported unless an IRI or blank node
             state = -1
-        form = (state & _NUMBER if state >= 0 else -1) * 2 + (key[0] == "_")  # -2, -1: no classes
+        form = (state & NUMBER_MASK if state >= 0 else -1) * 2 + (key[0] == "_")  # -2, -1: no classes
         if (fails := self.by_form.get(form, False)) is False:
-            fails = self.by_form[form] = self.fails(_key_term(key))
+            fails = self.by_form[form] = self.fails(key_term(key))
         return fails
 
     def value(self, rest: str, parse: Callable[[str], tuple]) -> tuple[object, tuple | None]:
@@ -137,9 +147,9 @@ class _Path:
         if self.by_form is not None and rest[0] in "<_" and rest.endswith(" .\n") and rest.count(" ") == 1 \
                 and "\\" not in rest and (state := self.engine.classes.get(rest)) is not None and state >= 0:
             # a subject (a node as written is its key): tested once per class set, so no cache needed
-            form = (state & _NUMBER) * 2 + (rest[0] == "_")
+            form = (state & NUMBER_MASK) * 2 + (rest[0] == "_")
             if (fails := self.by_form.get(form, False)) is False:
-                fails = self.by_form[form] = self.fails(_key_term(rest))
+                fails = self.by_form[form] = self.fails(key_term(rest))
             return rest, fails
         if (found := self.cache.get(rest)) is not None:
             return found
@@ -149,7 +159,7 @@ class _Path:
         else:
             term = parse(rest)
             found = (_identity(term), self.fails(term))
-        if len(self.cache) >= _CACHE:
+        if len(self.cache) >= CACHE_SIZE:
             self.cache.clear()
         self.cache[rest] = found
         return found
@@ -157,7 +167,7 @@ class _Path:
 
 def _identity(term: tuple) -> object:
     """A node's key, a literal's term: equal for equal terms, and plain subject keys stay as written."""
-    return term if term[0] == _LITERAL_KIND else _term_key(term)
+    return term if term[0] == LITERAL_KIND else term_key(term)
 
 
 def _text(identity: object) -> str:
@@ -166,10 +176,10 @@ def _text(identity: object) -> str:
     return identity[1]
 
 
-class _Core:
+class Core:
     """The property shapes, checked one focus node at a time, in the order validate_store checks them."""
 
-    def __init__(self, c: Compiled, terms: _Terms, engine: _Streaming) -> None:
+    def __init__(self, c: Compiled, terms: Terms, engine: Streaming) -> None:
         self.groups: list[tuple[str, list[_Path]]] = []
         self.inverse_values: set[str] = set()  # inverse predicates whose values (not only counts) are checked
         node = c.shapes.value
@@ -179,13 +189,14 @@ class _Core:
                 low, high = node(prop.node, SH.minCount), node(prop.node, SH.maxCount)
                 has_value = node(prop.node, SH.hasValue)
                 if has_value is not None:
-                    _term(has_value)  # Unsupported for a blank node, as in validate_store
+                    sparql_term(has_value)  # Unsupported for a blank node, as in validate_store
                     if isinstance(has_value, URIRef):
-                        has_value = (_IRI_KIND, str(has_value), "", "")
+                        has_value = (IRI_KIND, str(has_value), "", "")
                     else:
                         datatype = str(has_value.datatype) if has_value.datatype else None
                         has_value = terms.literal(str(has_value), has_value.language, datatype)
-                tests = [(check, _value_test(check, terms, engine.classes_of)) for check in _checks(c, prop, _TYPED)]
+                tests = [(check, _value_test(check, terms, engine.classes_of))
+                         for check in compile_checks(c, prop, TYPED)]
                 compiled = _PyProperty(prop, index, None if low is None else int(low),
                                        None if high is None else int(high), has_value, tests)
                 paths.setdefault(prop.path, []).append(compiled)
@@ -196,9 +207,9 @@ class _Core:
         # rdf:type paths with only sh:hasValue of IRIs are checked from the class set, which pass 1 keeps:
         # pass 2 then need not read rdf:type lines for them
         self.by_classes = {id(path) for _, paths in self.groups for path in paths
-                           if path.predicate == _TYPE and not path.inverse and all(
+                           if path.predicate == RDF_TYPE and not path.inverse and all(
                                p.low is None and p.high is None and not p.tests and p.has_value is not None
-                               and p.has_value[0] == _IRI_KIND for p in path.props)}
+                               and p.has_value[0] == IRI_KIND for p in path.props)}
         self.classes_needed = {t for t, _ in self.groups} | {
             check.arg for _, paths in self.groups for path in paths for p in path.props for check, _ in p.tests
             if check.component == "ClassConstraintComponent"} | {
@@ -211,7 +222,7 @@ class _Core:
 
     def plan(self, classes: tuple) -> tuple | None:
         """What a subject with these classes is checked for, if it is a focus node: its inverse paths,
-        its other paths (with what `_Streaming._focus` needs at hand), the predicates these read, and the
+        its other paths (with what `Streaming._focus` needs at hand), the predicates these read, and the
         sh:hasValue rdf:type shapes its classes fail."""
         if (plan := self._plans.get(classes, False)) is False:
             paths = [path for target, paths in self.groups if target in classes for path in paths]
@@ -224,26 +235,26 @@ class _Core:
         return plan
 
 
-def _report(path: _Path, key: str, n: int, known: list, engine: _Streaming) -> None:
+def report_focus(path: _Path, key: str, n: int, known: list, engine: Streaming) -> None:
     """The results of one focus node on one path, given its number of values and the tests each fails."""
     out = engine.results
     identities = {identity for identity, _ in known}
     for prop in path.props:
         if n:
             if prop.low is not None and n < prop.low:
-                out.append(_row(prop, key, "MinCountConstraintComponent"))
+                out.append(result_row(prop, key, "MinCountConstraintComponent"))
             if prop.high is not None and n > prop.high:
-                out.append(_row(prop, key, "MaxCountConstraintComponent"))
+                out.append(result_row(prop, key, "MaxCountConstraintComponent"))
         elif prop.low:
-            out.append(_row(prop, key, "MinCountConstraintComponent"))
+            out.append(result_row(prop, key, "MinCountConstraintComponent"))
         if prop.has_value is not None and _identity(prop.has_value) not in identities:
-            out.append(_row(prop, key, "HasValueConstraintComponent"))
+            out.append(result_row(prop, key, "HasValueConstraintComponent"))
     for identity, fails in known:
         for at, check in fails or ():
             prop = path.props[at]
-            out.append(_row(prop, key, prop.tests[check][0].component, _text(identity)))
+            out.append(result_row(prop, key, prop.tests[check][0].component, _text(identity)))
 
 
-def _row(prop: _PyProperty, key: str, component: str, value: str = "") -> Result:
+def result_row(prop: _PyProperty, key: str, component: str, value: str = "") -> Result:
     p = prop.prop
     return Result(p.severity, _text(key), p.path_text, value, p.message, p.shape, component)

@@ -1,6 +1,6 @@
-"""The sh:sparql constraints in the streaming engine: which triples a query can read (`_Reads`, from
+"""The sh:sparql constraints in the streaming engine: which triples a query can read (`Reads`, from
 rdflib's algebra of it), and the small pyoxigraph stores holding only those, loaded by a worker thread
-during pass 1 and queried during pass 2 (`_SparqlStores`)."""
+during pass 1 and queried during pass 2 (`SparqlStores`)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import RDF, BNode, URIRef, Variable
 
-from phenkg.fastshacl.compile import _TYPE, _TYPED, Compiled, Unsupported, _Sparql
-from phenkg.fastshacl.store import _run_sparql
-from phenkg.validate import Result
+from phenkg.fastshacl.compile import RDF_TYPE, TYPED, Compiled, SparqlConstraint, Unsupported
+from phenkg.fastshacl.store import run_sparql
+from phenkg.validation_result import Result
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class _Everything(Exception):
 
 
 @dataclass
-class _Reads:
+class Reads:
     """The triples one SPARQL query can read, so that a store holding only those gives the same solutions.
 
     Every solution of a query is built from the matches of its triple patterns (in BGPs, EXISTS and
@@ -53,8 +53,8 @@ class _Reads:
     patterns: int = 0
 
     @classmethod
-    def of(cls, query: str, focus_classes: Iterable[str]) -> _Reads:
-        reads = cls(keys={f"{_TYPE} <{c}>" for c in focus_classes})
+    def of(cls, query: str, focus_classes: Iterable[str]) -> Reads:
+        reads = cls(keys={f"{RDF_TYPE} <{c}>" for c in focus_classes})
         try:
             for block in _blocks(_algebra(query)):
                 reads._add(block)
@@ -70,7 +70,7 @@ class _Reads:
                 key = f"<{p}>"
                 if p == RDF.type:
                     if isinstance(o, URIRef):
-                        key = f"{_TYPE} <{o}>"
+                        key = f"{RDF_TYPE} <{o}>"
                     elif not isinstance(o, (Variable, BNode)):
                         raise _Everything  # a literal class: keep it simple
                 stars.setdefault(s, set()).add(key)
@@ -132,7 +132,7 @@ def _path_iris(path) -> Iterator[URIRef]:
         raise _Everything  # a negated or zero-length path, or something new
 
 
-class _SparqlStores:
+class SparqlStores:
     """The sh:sparql constraints, each run on a small Oxigraph store holding only what its query can read.
 
     Pass 1 hands over lines (`extend` and `route` for a predicate whose lines every reading constraint
@@ -147,9 +147,9 @@ class _SparqlStores:
     transaction. Blank node labels are scoped to one load, so the lines with a blank node are set apart
     and loaded together, in one last load."""
 
-    def __init__(self, c: Compiled, constraints: list[_Sparql], directory: str) -> None:
+    def __init__(self, c: Compiled, constraints: list[SparqlConstraint], directory: str) -> None:
         self.c, self.constraints, self.directory = c, constraints, directory
-        self.reads = [_Reads.of(c.prefixes + con.select, con.targets) for con in constraints]
+        self.reads = [Reads.of(c.prefixes + con.select, con.targets) for con in constraints]
         self.first = 1 << max(range(len(constraints)), key=lambda n: self.reads[n].patterns)
         self.everything = sum(1 << n for n, r in enumerate(self.reads) if r.everything)
         self.in_stars = {key for r in self.reads for star in r.stars for key in star}
@@ -309,7 +309,7 @@ class _SparqlStores:
                 for n, constraint in enumerate(self.constraints):
                     if group & 1 << n and not self.cancelled:
                         started = time.monotonic()
-                        self.results[n] = list(_run_sparql(store, self.c, constraint, _TYPED))
+                        self.results[n] = list(run_sparql(store, self.c, constraint, TYPED))
                         self.timings.append((str(constraint.shape).rsplit("#", 1)[-1], time.monotonic() - started))
                 store = None
         except BaseException as error:

@@ -10,8 +10,15 @@ from collections.abc import Iterator
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from phenkg.fastshacl.compile import Compiled, _checks, _Property, _Sparql, _sparql_constraints, _term
-from phenkg.validate import Result, result_order
+from phenkg.fastshacl.compile import (
+    Compiled,
+    Property,
+    SparqlConstraint,
+    compile_checks,
+    sparql_constraints,
+    sparql_term,
+)
+from phenkg.validation_result import Result, result_order
 
 
 def _rows(store, query: str) -> Iterator[tuple]:
@@ -29,12 +36,12 @@ def _count_test(low, high) -> str:
     return " || ".join(tests)
 
 
-def _result(prop: _Property, focus, component: str, value=None) -> Result:
+def _result(prop: Property, focus, component: str, value=None) -> Result:
     return Result(prop.severity, focus.value, prop.path_text, _value_text(value), prop.message, prop.shape,
                   component)
 
 
-def _check_target(store, c: Compiled, target: str, props: list[_Property], typed: str) -> Iterator[Result]:
+def _check_target(store, c: Compiled, target: str, props: list[Property], typed: str) -> Iterator[Result]:
     """All core constraints of the property shapes on one target class, in three queries."""
     shapes, focus = c.shapes, typed.format(target=target)
     counted = [(p, shapes.value(p.node, SH.minCount), shapes.value(p.node, SH.maxCount)) for p in props]
@@ -62,9 +69,9 @@ def _check_target(store, c: Compiled, target: str, props: list[_Property], typed
                 yield _result(counted[int(k.value)][0], this, "MinCountConstraintComponent")
     for prop in props:
         if (v := shapes.value(prop.node, SH.hasValue)) is not None:
-            q = f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {prop.path} {_term(v)} }} }}"
+            q = f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {prop.path} {sparql_term(v)} }} }}"
             yield from (_result(prop, r[0], "HasValueConstraintComponent") for r in _rows(store, q))
-    checks = [check for prop in props for check in _checks(c, prop, typed)]
+    checks = [check for prop in props for check in compile_checks(c, prop, typed)]
     if checks:
         branches = " UNION ".join(f"{{ ?this {ch.prop.path} ?v FILTER({ch.condition}) BIND({k} AS ?k) }}"
                                   for k, ch in enumerate(checks))
@@ -74,7 +81,7 @@ def _check_target(store, c: Compiled, target: str, props: list[_Property], typed
                 yield _result(check.prop, this, check.component, value)
 
 
-def _run_sparql(store, c: Compiled, constraint: _Sparql, typed: str) -> Iterator[Result]:
+def run_sparql(store, c: Compiled, constraint: SparqlConstraint, typed: str) -> Iterator[Result]:
     for target in constraint.targets:
         focus_nodes = [r[0] for r in _rows(store, "SELECT ?this WHERE { " + typed.format(target=target) + " }")]
         if focus_nodes:
@@ -105,8 +112,8 @@ def _sparql_results(store, c: Compiled, select: str, focus_nodes: list, shape, s
                      message, str(shape), "SPARQLConstraintComponent")
 
 
-def _sorted(results: list[Result]) -> list[Result]:
-    """In the order of `validate.result_order`, which leaves ties only between equal results."""
+def sorted_results(results: list[Result]) -> list[Result]:
+    """In the order of `phenkg.validation_result.result_order`, which leaves ties only between equal results."""
     return sorted(results, key=result_order)
 
 
@@ -120,9 +127,9 @@ def validate_store(store, shapes: Graph) -> list[Result]:
     results: list[Result] = []
     for (_, target), props in compiled.by_target().items():
         results.extend(_check_target(store, compiled, target, props, typed))
-    for constraint in _sparql_constraints(compiled):
-        results.extend(_run_sparql(store, compiled, constraint, typed))
-    return _sorted(results)
+    for constraint in sparql_constraints(compiled):
+        results.extend(run_sparql(store, compiled, constraint, typed))
+    return sorted_results(results)
 
 
 # ------------------------------------------------------------------------------------------------

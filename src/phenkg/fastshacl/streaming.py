@@ -1,5 +1,5 @@
 """The streaming engine, `validate_lines`: two passes over N-Triples lines grouped by subject
-(`_Streaming`), pass 1 noting classes and inverse paths and feeding the sh:sparql stores, pass 2 checking
+(`Streaming`), pass 1 noting classes and inverse paths and feeding the sh:sparql stores, pass 2 checking
 one subject at a time; the same results as `validate_store` without loading the graph."""
 
 from __future__ import annotations
@@ -14,56 +14,48 @@ from collections.abc import Callable, Iterable, Iterator
 
 from rdflib import Graph
 
-from phenkg.fastshacl.compile import _TYPE, Compiled, NotGrouped, Unsupported, _sparql_constraints
-from phenkg.fastshacl.core import _COUNT, _NUMBER, _Core, _report, _row
-from phenkg.fastshacl.ntriples import (
-    _CACHE,
-    _IRI_KIND,
-    _LINE,
-    _LITERAL_KIND,
-    _NODE_RE,
-    _STRING,
-    _node_key,
-    _term_key,
-    _Terms,
-)
-from phenkg.fastshacl.sparql_stores import _SparqlStores
-from phenkg.fastshacl.store import _sorted
-from phenkg.validate import Result
+from phenkg import ntriples
+from phenkg.fastshacl.compile import RDF_TYPE, Compiled, NotGrouped, Unsupported, sparql_constraints
+from phenkg.fastshacl.core import COUNT_MASK, NUMBER_MASK, Core, report_focus, result_row
+from phenkg.fastshacl.sparql_stores import SparqlStores
+from phenkg.fastshacl.store import sorted_results
+from phenkg.fastshacl.terms import CACHE_SIZE, IRI_KIND, LITERAL_KIND, XSD_STRING, Terms, node_key, term_key
+from phenkg.ntriples import NODE
+from phenkg.validation_result import Result
 
 log = logging.getLogger(__name__)
 
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 
 
-class _Streaming:
+class Streaming:
     """validate_lines: two passes over N-Triples lines grouped by subject.
 
     Pass 1 (`_scan`) notes, per subject, the classes the shapes name (`classes`: node key -> the number of
     its set of classes in `class_sets`; a subject met twice is NotGrouped), counts or lists who points at
-    each node through inverse paths, and hands the lines the SPARQL constraints read to `_SparqlStores`,
+    each node through inverse paths, and hands the lines the SPARQL constraints read to `SparqlStores`,
     whose first store is loaded while the pass reads on and is queried while pass 2 runs. Pass 2
     (`_check`) takes one subject at a time and checks its property shapes from its own lines. Only that
     is kept, not the lines."""
 
     def __init__(self, shapes: Graph) -> None:
         self.c = Compiled(shapes)
-        self.terms = _Terms()
+        self.terms = Terms()
         self.classes: dict[str, int] = {}  # node key -> its class set
         self.class_sets: list[tuple] = []
-        self.core = _Core(self.c, self.terms, self)
-        self.constraints = _sparql_constraints(self.c)
+        self.core = Core(self.c, self.terms, self)
+        self.constraints = sparql_constraints(self.c)
         # subjects pointing at a node through an inverse path: counted in `classes` itself when only the
         # count matters (`packed`: predicate -> bit shift of its 12-bit count), else listed in `inverse`
         counted = sorted(self.core.inverse_predicates - self.core.inverse_values)
         most = max([path.high if path.high != float("inf") else path.low for _, paths in self.core.groups
                     for path in paths if path.inverse], default=0)
-        self.packed = {p: 16 + 12 * n for n, p in enumerate(counted)} if most < _COUNT else {}
+        self.packed = {p: 16 + 12 * n for n, p in enumerate(counted)} if most < COUNT_MASK else {}
         self.inverse: dict[str, dict[str, object]] = {p: {} for p in self.core.inverse_predicates
                                                       if p not in self.packed}
         self.canon: dict[str, str] = {}  # predicates seen, <iri>
         self.results: list[Result] = []
-        self.sparql: _SparqlStores | None = None
+        self.sparql: SparqlStores | None = None
         self.runs = array("H")  # the class set of each subject, in the order pass 1 met them
         self.count = self.checksum = 0  # lines read by pass 1, and a checksum of its subjects
 
@@ -81,7 +73,7 @@ class _Streaming:
     def _run(self, lines: Callable[[], Iterable[str]]) -> list[Result]:
         with tempfile.TemporaryDirectory(prefix="phenkg-shacl-") as directory:
             if self.constraints:
-                self.sparql = _SparqlStores(self.c, self.constraints, directory)
+                self.sparql = SparqlStores(self.c, self.constraints, directory)
             try:
                 started = time.monotonic()
                 self._scan(lines)
@@ -101,17 +93,18 @@ class _Streaming:
                 started = time.monotonic()
                 self.results.extend(self.sparql.finish())
                 log.debug("waited %.1f s for the SPARQL constraints", time.monotonic() - started)
-        return _sorted(self.results)
+        return sorted_results(self.results)
 
     def _fields(self, line: str) -> tuple[str, str, str] | None:
         """Subject, predicate (as <iri>) and object + " .\\n" of any N-Triples line; None for a blank or
         comment line. The slow path, for lines not written the way N-Triples writers usually write them."""
-        m = _LINE.fullmatch(line)
-        if m is None:
-            raise Unsupported(f"not an N-Triples line: {line[:200]!r}")
-        if m[1] is None:
+        try:
+            found = ntriples.fields(line)
+        except ValueError as error:
+            raise Unsupported(str(error)) from error
+        if found is None:
             return None
-        return _node_key(m[1]), _node_key(m[2]), m[3] + " .\n"
+        return node_key(found[0]), node_key(found[1]), found[2] + " .\n"
 
     def _flags(self, predicate: str) -> int:
         """What pass 1 does with a predicate's lines: 1 classes, 2 inverse path, 8 some property shape reads
@@ -122,7 +115,8 @@ class _Streaming:
         if predicate == _SUBCLASS:
             raise Unsupported("rdfs:subClassOf in the data: targets would need inference")
         self.canon[predicate] = predicate
-        flags = ((1 if predicate == _TYPE else 0) | (2 if predicate in self.inverse or predicate in self.packed else 0)
+        flags = ((1 if predicate == RDF_TYPE else 0)
+                 | (2 if predicate in self.inverse or predicate in self.packed else 0)
                  | (8 if predicate in self.core.predicates else 0))
         sparql = self.sparql
         if sparql is not None and (sparql.everything or predicate in sparql.predicates):
@@ -142,14 +136,14 @@ class _Streaming:
     def classes_of(self, key: str) -> tuple:
         """The classes the shapes name that a node has (none if it is no subject)."""
         state = self.classes.get(key, -1)
-        return self.class_sets[state & _NUMBER] if state >= 0 else ()
+        return self.class_sets[state & NUMBER_MASK] if state >= 0 else ()
 
     def _type(self, rest: str, line: str) -> tuple[str | None, tuple[str, ...], int | None]:
         """For an rdf:type line: the class if the shapes name it, the keys the SPARQL reads know it by,
         and the constraints that keep it (None when a star decides)."""
         term = self._object(rest, line)
-        keys = (_TYPE, f"{_TYPE} <{term[1]}>") if term[0] == _IRI_KIND else (_TYPE,)
-        named = term[1] if term[0] == _IRI_KIND and term[1] in self.core.classes_needed else None
+        keys = (RDF_TYPE, f"{RDF_TYPE} <{term[1]}>") if term[0] == IRI_KIND else (RDF_TYPE,)
+        named = term[1] if term[0] == IRI_KIND and term[1] in self.core.classes_needed else None
         return named, keys, self.sparql.mask_of(keys) if self.sparql is not None else 0
 
     def _scan(self, lines: Callable[[], Iterable[str]]) -> None:  # noqa: PLR0915 - flat for speed
@@ -181,7 +175,7 @@ class _Streaming:
                             flags = routes[p] = self._flags(p)
                     if s == subject:
                         pass
-                    elif not _NODE_RE.fullmatch(s):
+                    elif not NODE.fullmatch(s):
                         if (fields := self._fields(line)) is None:
                             continue
                         s, p, rest = fields
@@ -193,7 +187,7 @@ class _Streaming:
                         if (number := numbers.get(kept)) is None:
                             number = numbers[kept] = len(class_sets)
                             class_sets.append(kept)
-                            if number > _NUMBER:
+                            if number > NUMBER_MASK:
                                 raise Unsupported("more than 65,536 different sets of classes")
                         classes[key] = number | (-1 - classes[key])  # with the counts it gathered
                         runs.append(number)
@@ -215,7 +209,7 @@ class _Streaming:
                     continue
                 if flags & 1:
                     if (kind := types.get(rest)) is None:
-                        if len(types) >= _CACHE:
+                        if len(types) >= CACHE_SIZE:
                             types.clear()
                         kind = types[rest] = self._type(rest, line)
                     if kind[0] is not None:
@@ -231,14 +225,14 @@ class _Streaming:
                     elif rest[-3:] == " .\n" and " " not in rest[:-3] and "\t" not in rest and "\\" not in rest:
                         node = rest  # a node as written is its key
                     else:
-                        node = _term_key(self._object(rest, line))
+                        node = term_key(self._object(rest, line))
                     if node is not None and (p, node) not in pairs:
                         pairs.add((p, node))
                         if (shift := packed.get(p)) is None:
                             inverse[p].setdefault(node, []).append(key)
                         elif (state := classes.get(node)) is None:
                             classes[node] = -1 - (1 << shift)  # a node not read yet, pointed at once
-                        elif ((state if state >= 0 else -1 - state) >> shift) & _COUNT < _COUNT:
+                        elif ((state if state >= 0 else -1 - state) >> shift) & COUNT_MASK < COUNT_MASK:
                             classes[node] = state + (1 << shift) if state >= 0 else state - (1 << shift)
                 if flags & 4 and not flags & 1:
                     if flags & 16:
@@ -280,7 +274,7 @@ class _Streaming:
                         if (fields := self._fields(line)) is None:
                             continue
                         s, p, rest = fields
-                    if s != subject and not _NODE_RE.fullmatch(s):
+                    if s != subject and not NODE.fullmatch(s):
                         if (fields := self._fields(line)) is None:
                             continue
                         s, p, rest = fields
@@ -324,29 +318,29 @@ class _Streaming:
             return
         plans = [self.core.plan(kept) for kept in self.class_sets]
         for key, state in self.classes.items():
-            if state < 0 or (plan := plans[state & _NUMBER]) is None:
+            if state < 0 or (plan := plans[state & NUMBER_MASK]) is None:
                 continue
             for path in plan[0]:
                 if (shift := self.packed.get(path.predicate)) is not None:
-                    if not path.low <= (count := (state >> shift) & _COUNT) <= path.high:
-                        _report(path, key, count, (), self)
+                    if not path.low <= (count := (state >> shift) & COUNT_MASK) <= path.high:
+                        report_focus(path, key, count, (), self)
                     continue
                 known = [(k, path.node_fails(k)) for k in self.inverse[path.predicate].get(key, [])]
                 if path.low <= len(known) <= path.high and all(f[1] is None for f in known) and (
                         not path.required or {f[0] for f in known}.issuperset(path.required)):
                     continue
-                _report(path, key, len(known), known, self)
+                report_focus(path, key, len(known), known, self)
 
     def _focus(self, key: str, values: dict, plan: tuple) -> None:
         """The core results for one focus node from its own lines (inverse paths wait for the end)."""
         for prop in plan[3]:
-            self.results.append(_row(prop, key, "HasValueConstraintComponent"))
+            self.results.append(result_row(prop, key, "HasValueConstraintComponent"))
         parse = self._parse_value
         for path, predicate, quiet in plan[1]:
             # the focus node's distinct values on the path, each with the tests it fails
             if (rests := values.get(predicate)) is None:
                 if path.low or path.required:
-                    _report(path, key, 0, (), self)
+                    report_focus(path, key, 0, (), self)
                 continue
             if rests.__class__ is str:
                 found = path.value(rests, parse)
@@ -365,13 +359,13 @@ class _Streaming:
                             break
                     else:
                         continue
-            _report(path, key, len(known), known, self)
+            report_focus(path, key, len(known), known, self)
 
     def _parse_value(self, rest: str) -> tuple:
         """The term of a value (cached per path by the caller, not here)."""
         if rest[0] == '"' and rest.endswith('" .\n') and rest.count('"') == 2 and "\\" not in rest \
                 and "\r" not in rest:
-            return (_LITERAL_KIND, rest[1:-4], "", _STRING)  # a plain string, the commonest literal
+            return (LITERAL_KIND, rest[1:-4], "", XSD_STRING)  # a plain string, the commonest literal
         written = rest[:-3] if rest[-3:] == " .\n" else rest[:-2] if rest[-2:] == " ." else ""
         try:
             return self.terms.parse(written)
@@ -388,9 +382,7 @@ def _batches(source: Iterable[str]) -> Iterator[list]:
         while batch := readlines(1 << 22):
             yield batch
     else:
-        source = iter(source)
-        while batch := list(itertools.islice(source, 10_000)):
-            yield batch
+        yield from ntriples.batches(source, 10_000)
     yield [None]
 
 
@@ -403,4 +395,4 @@ def validate_lines(lines: Callable[[], Iterable[str]], shapes: Graph) -> list[Re
     not, Unsupported for data or shapes this engine does not handle (rdfs:subClassOf triples, a line
     that is not N-Triples) - use `validate_store` then. Blank node values are reported by their labels
     in the input (validate_store's labels are Oxigraph's own)."""
-    return _Streaming(shapes).run(lines)
+    return Streaming(shapes).run(lines)

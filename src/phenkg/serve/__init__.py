@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 
 _OWNERS = {"App": "app", "Settings": "app", "create_app": "app", "Executor": "worker",
-           "ServeOptions": "entry", "build_disk_store": "entry", "call": "entry", "get_once": "entry",
+           "ServeOptions": "entry", "build_disk_store": "entry", "call": "http", "get_once": "entry",
            "running": "entry", "serve": "entry"}
 __all__ = list(_OWNERS)   # resolved by __getattr__
 

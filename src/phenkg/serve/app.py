@@ -15,12 +15,13 @@ from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
 from phenkg.serve import negotiate as nego
 from phenkg.serve.documents import DOC_FORMATS, Documents, rdf_response, service_description
-from phenkg.serve.guard import check_graphs, check_query, decode_escapes, memo_short_texts
+from phenkg.serve.guard import check_graphs, check_query
 from phenkg.serve.http import HttpError, Response, error_body, error_response
 from phenkg.serve.pages import Describer, entity_response, page
 from phenkg.serve.query_page import query_page
 from phenkg.serve.results import reorder_columns, star_order
 from phenkg.serve.worker import Job
+from phenkg.sparql import decode_escapes, memo_short_texts
 from phenkg.vocab import DEFAULT_BASE, KINDS, Iris, base_iri
 
 STATIC_FILES = Path(__file__).resolve().parent / "static"

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
+import os
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from phenkg import storedir
 from phenkg.errors import PhenkgError
 from phenkg.serve.app import Settings, create_app
 from phenkg.serve.evaluator import ServeConfig, settings_to_json
-from phenkg.serve.http import error_body
+from phenkg.serve.http import call, error_body
 from phenkg.serve.worker import Executor
 
 __all__ = ["ServeOptions", "build_disk_store", "call", "get_once", "running", "serve"]
@@ -62,25 +61,6 @@ def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None
     return count
 
 
-def call(app, target: str, accept: str = "*/*", *, method: str = "GET", body: bytes = b"",
-         content_type: str = "", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """Answer one request in-process (for --get and tests): (status, headers, body)."""
-    parts = urlsplit(target)
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": unquote(parts.path or "/", "iso-8859-1"),
-               "QUERY_STRING": parts.query, "HTTP_ACCEPT": accept, "SERVER_NAME": "localhost",
-               "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http",
-               "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type}
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    captured: dict = {}
-
-    def start_response(status: str, header_list: list[tuple[str, str]]) -> None:
-        captured["status"], captured["headers"] = int(status.split(maxsplit=1)[0]), dict(header_list)
-
-    out = b"".join(app(environ, start_response))
-    return captured["status"], captured["headers"], out
-
-
 def serve(options: ServeOptions) -> None:
     """Serve a built dist/ (`--dist`, or the cached build of `--data`) until interrupted: Granian in
     front, confined evaluators behind, each opening dist/store/ read-only."""
@@ -120,7 +100,7 @@ def _settings(options: ServeOptions, public_url: str | None) -> Settings:
     """The app's settings over the dist/ to serve: `--dist`, or the cached build of `--data`."""
     dist = options.dist
     if dist is None:
-        dist = storedir.cached_build(options.data, options.base, options.shapes or None, options.ontology)
+        dist = cached_build(options.data, options.base, options.shapes or None, options.ontology)
     figures = storedir.figures(dist)
     if figures is None:
         raise PhenkgError("no query store in the built dataset (a build by an older phenkg?)", path=str(dist),
@@ -128,6 +108,29 @@ def _settings(options: ServeOptions, public_url: str | None) -> Settings:
     return Settings(base=options.base, max_rows=options.max_rows, graphs=frozenset(figures["graphs"]), dist=dist,
                     public_url=public_url, shapes=options.shapes, ontology=options.ontology,
                     triples=figures["triples"])
+
+
+def cached_build(data: Path, base: str, shapes=None, ontology: Path | None = None) -> Path:
+    """A built dist/ of `data`, from the cache or built into it now (once; later starts reuse it)."""
+    from phenkg.export import build
+    from phenkg.store import read_catalog
+    from phenkg.validate import shape_files
+
+    extra = [*shape_files(shapes), *([ontology] if ontology else [])]
+    root = storedir.cache_root()
+    entry = root / storedir.cache_key(data, base, extra)
+    dist = entry / "dist"
+    if storedir.figures(dist) is None:
+        catalog = read_catalog(data)        # strictly: a bad data/ stops here, before anything is written
+        print(f"phenkg: building the graph for serving (kept in {entry}, reused while data/ is unchanged)",
+              file=sys.stderr, flush=True)
+        result = build(catalog, dist, base, shapes, ontology)
+        if not result.conforms:
+            print("phenkg: warning: the data has violations of the shapes; `phenkg validate` lists them",
+                  file=sys.stderr, flush=True)
+    os.utime(entry)
+    storedir.prune(root, keep=entry)
+    return dist
 
 
 def _graphs(path: Path) -> frozenset[str]:

@@ -88,7 +88,7 @@ def main() -> int:
 
     from phenkg.formats import JSON
     from phenkg.serve.app import create_app
-    from phenkg.serve.entry import call
+    from phenkg.serve.http import call
     from phenkg.serve.sandbox import confine
     from phenkg.serve.worker import Executor
 

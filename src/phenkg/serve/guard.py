@@ -1,154 +1,32 @@
 """Check a SPARQL request before anything evaluates it: read-only, no SERVICE, only local graphs.
 
-The decision is made on a real parse (rdflib's SPARQL 1.1 parser), not on patterns in the text: a
-query with a SERVICE clause anywhere in its parse tree is refused, and the FROM / FROM NAMED graphs
-come from the parsed dataset clause. SPARQL's \\u escapes are decoded first, as the grammar says, and
-the decoded text is what the engine evaluates, so the guard and the engine read the same query.
+The query itself is checked by `phenkg.sparql.check_query` on a real parse (shared with the local
+`phenkg query`); here its refusal becomes an HTTP error, and FROM / FROM NAMED and the protocol's graph
+parameters may only name graphs this store holds. SPARQL's \\u escapes are decoded first, as the grammar
+says, and the decoded text is what the engine evaluates, so the guard and the engine read the same query.
 
 The guard is the second line: evaluators run confined (sandbox.py), so a query the guard misreads
 still reaches nothing. It runs in the evaluator, under the request's deadline; the parser's own
 recursion bound refuses queries nested too deeply (a 400) before the engine parses them.
-
-`TOKEN` and `STRICT_TOKEN` are a tokenizer used by the row cap's rewrite (rowcap.py), not here.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from functools import lru_cache, wraps
-
+from phenkg import sparql
 from phenkg.serve.http import HttpError
-
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKENS = r"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri>IRI)
-  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<word>[^\W\d][\w\-.]*(?::(?:[\w\-.:%\u00b7\u0300-\u036f\u203f-\u2040]|\\.)*)?
-             |:(?:[\w\-.:%\u00b7\u0300-\u036f\u203f-\u2040]|\\.)*)
-  | (?P<other>.)
-"""
-# An IRIREF as the grammar has it. '<' is also less-than, and `?o<'>'` lexes as an IRI here although
-# SPARQL reads a comparison with a string: the row cap's rewrite is only trusted when STRICT_TOKEN,
-# which takes an IRI only when it has a scheme and no quote, reads the query the same way.
-TOKEN = re.compile(_TOKENS.replace("IRI", r"<[^<>\"{}|^`\\\x00-\x20]*>", 1), re.VERBOSE | re.DOTALL)
-STRICT_TOKEN = re.compile(_TOKENS.replace("IRI", r"<(?:[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"'{}|^`\\\x00-\x20]*)?>", 1),
-                          re.VERBOSE | re.DOTALL)
-MAX_OPENERS = 10_000   # brackets in one query; far more than any real query, and a cheap bound before parsing
-UPDATE_WORDS = {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
-QUERY_FORMS = {"select", "construct", "ask", "describe"}
+from phenkg.sparql import Checked, decode_escapes, memo_short_texts, tokens
 
 
-@dataclass(frozen=True)
-class Checked:
-    """What the server needs to know about an accepted query."""
-
-    form: str                                    # select | construct | ask | describe
-    default_graphs: tuple[str, ...] = ()         # FROM
-    named_graphs: tuple[str, ...] = ()           # FROM NAMED
-
-
-def tokens(query: str) -> list[tuple[str, str]]:
-    """(kind, text) for each token that is not space or comment."""
-    out = []
-    for match in TOKEN.finditer(query):
-        kind = match.lastgroup or "other"
-        if kind not in ("space", "comment"):
-            out.append((kind, match.group()))
-    return out
-
-
-def decode_escapes(query: str) -> str:
-    return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)), query)
-
-
-MEMO_TEXT = 16_384   # texts up to this length are memoised (1,024 of them); longer ones are not kept,
-                     # so memory stays bounded
-
-
-def memo_short_texts(function):
-    """`function`, a pure function of a request text (its first argument), memoised for texts up to
-    MEMO_TEXT characters: endpoints see the same queries again and again."""
-    cached = lru_cache(maxsize=1024)(function)
-
-    @wraps(function)
-    def call(text: str, *args):
-        return cached(text, *args) if len(text) <= MEMO_TEXT else function(text, *args)
-
-    call.cache_info = cached.cache_info
-    return call
-
-
-@memo_short_texts
 def check_query(query: str, refuse_service: bool = True) -> Checked:
-    """Refuse updates, SERVICE and over-deep nesting; return the form and the FROM / FROM NAMED graphs.
-
-    `query` is the decoded text (`decode_escapes`); `refuse_service=False` only for the tests that show
-    the sandbox holds without the guard.
-    """
-    from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    openers = query.count("(") + query.count("{") + query.count("[")
-    if openers > MAX_OPENERS:
-        raise HttpError(400, f"the query has {openers:,} brackets; the limit is {MAX_OPENERS:,}")
+    """`phenkg.sparql.check_query`, its refusal an HttpError (400, or 403 for an update)."""
     try:
-        parsed = parseQuery(query)
-    except RecursionError:
-        raise HttpError(400, "the query is nested too deeply to be parsed safely; flatten it") from None
-    except ParseBaseException as exc:
-        if _first_word(query) in UPDATE_WORDS:
-            raise HttpError(403, "this endpoint is read-only: SPARQL Update requests are refused") from None
-        raise HttpError(400, f"malformed query: {exc}") from None
-    prologue, body = parsed[0], parsed[1]
-    if refuse_service and _has_service(body):
-        raise HttpError(400, "SERVICE is not allowed: this endpoint never sends requests to other "
-                        "endpoints for a caller")
-    form = {"SelectQuery": "select", "ConstructQuery": "construct", "AskQuery": "ask",
-            "DescribeQuery": "describe"}[body.name]
-    graphs: dict[str, list[str]] = {"default": [], "named": []}
-    for clause in body.get("datasetClause") or []:
-        for kind in ("default", "named"):
-            if kind in clause:
-                graphs[kind].append(_absolute(clause[kind], prologue))
-    return Checked(form, tuple(graphs["default"]), tuple(graphs["named"]))
+        return sparql.check_query(query, refuse_service)
+    except sparql.QueryRefused as refused:
+        raise HttpError(refused.status, refused.detail) from None
 
 
-def _first_word(query: str) -> str:
-    for kind, text in tokens(query[:4096]):
-        if kind == "word" and text.lower() not in ("prefix", "base") and ":" not in text:
-            return text.lower()
-    return ""
-
-
-def _has_service(tree) -> bool:
-    """Whether a ServiceGraphPattern appears anywhere in the parse tree (walked without recursion)."""
-    from pyparsing import ParseResults
-
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if getattr(node, "name", None) == "ServiceGraphPattern":
-            return True
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, ParseResults | list | tuple):
-            stack.extend(node)
-    return False
-
-
-def _absolute(term, prologue) -> str:
-    """A graph named in FROM as an absolute IRI (a prefixed name resolved, a relative IRI against BASE)."""
-    from rdflib.plugins.sparql.algebra import translatePName, translatePrologue
-
-    resolved = translatePrologue(prologue, None)
-    if getattr(term, "name", None) == "pname":
-        term = translatePName(term, resolved)
-    return str(resolved.absolutize(term))
+# serve/results.py still takes these three from here; their owner is phenkg.sparql
+__all__ = ["Checked", "check_graphs", "check_query", "decode_escapes", "memo_short_texts", "tokens"]
 
 
 def check_graphs(requested: list[str], available: frozenset[str], where: str) -> None:

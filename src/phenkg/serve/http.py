@@ -1,10 +1,13 @@
-"""The HTTP vocabulary of the server: a typed error, a response, and the one JSON error shape."""
+"""The HTTP vocabulary of the server: a typed error, a response, the one JSON error shape, and `call`,
+which answers one request in-process."""
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from urllib.parse import unquote, urlsplit
 
 from phenkg.errors import PhenkgError
 
@@ -47,3 +50,22 @@ def error_body(status: int, detail: str) -> bytes:
 
 def error_response(exc: HttpError) -> Response:
     return Response(exc.status, error_body(exc.status, exc.detail), "application/json", list(exc.headers))
+
+
+def call(app, target: str, accept: str = "*/*", *, method: str = "GET", body: bytes = b"",
+         content_type: str = "", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Answer one request in-process (for --get and tests): (status, headers, body)."""
+    parts = urlsplit(target)
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": unquote(parts.path or "/", "iso-8859-1"),
+               "QUERY_STRING": parts.query, "HTTP_ACCEPT": accept, "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type}
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    captured: dict = {}
+
+    def start_response(status: str, header_list: list[tuple[str, str]]) -> None:
+        captured["status"], captured["headers"] = int(status.split(maxsplit=1)[0]), dict(header_list)
+
+    out = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from phenkg.serve.guard import decode_escapes, tokens
+from phenkg.sparql import decode_escapes, tokens
 from phenkg.vocab import PREFIXES
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")

@@ -14,7 +14,7 @@ import json
 import re
 
 from phenkg.formats import JSON, TSV, XML
-from phenkg.serve.guard import STRICT_TOKEN, TOKEN, memo_short_texts
+from phenkg.sparql import STRICT_TOKEN, TOKEN, memo_short_texts
 
 # the result formats with an exact cut (`cut`): negotiated name -> pyoxigraph QueryResultsFormat member
 FORMATS = {f.name: f.results for f in (JSON, XML, TSV)}
