@@ -29,6 +29,7 @@ import ctypes
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -218,11 +219,17 @@ def locked(target: Path) -> Iterator[None]:
         yield
         return
     path = _sibling(target, "lock")
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:      # never through a link: a planted `.dist.lock` symlink must not make us write its target
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as exc:
         raise PhenkgError(f"cannot create the lock file: {exc.strerror}", path=str(path),
-                          hint="the output directory's parent must be writable") from exc
+                          hint="the output directory's parent must be writable, and the lock file a plain file "
+                               "(remove it if it is a link)") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid != os.getuid():
+        os.close(fd)
+        raise PhenkgError("the lock file is not a plain file of this user's", path=str(path),
+                          hint="remove it; the next build creates it again")
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

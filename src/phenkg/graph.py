@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from phenkg import ntriples
 from phenkg.keys import arxiv_id, arxiv_year, openreview_id
 from phenkg.model import Catalog, EntityKeys, Paper, Source, Topic, Venue, repo_name
-from phenkg.vocab import DCTERMS, FOAF, IRI_UNSAFE, PHENKG, PROV, RDF, SCHEMA, SKOS, XSD, Iris
+from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, XSD, Iris, encoded_iri
 
 _A = f"<{RDF}type>"
 
 
 def iri(value: str) -> str:
     """An IRI term; characters N-Triples forbids are percent-encoded."""
-    return "<" + IRI_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), value) + ">"
+    return "<" + encoded_iri(value) + ">"
 
 
 _ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}

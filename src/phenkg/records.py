@@ -154,6 +154,30 @@ _LINK = frozenset({"kind", "url"})
 _LISTING = frozenset({"topic", "year", "line"})
 
 
+def web_url(rec: Record, name: str, required: bool = False) -> str | None:
+    """An absolute http(s) URL that becomes a valid IRI, or None where the field may be missing."""
+    from urllib.parse import urlsplit
+
+    from pyoxigraph import NamedNode
+
+    from phenkg.markup import is_web_url
+    from phenkg.vocab import encoded_iri
+
+    value = rec.text(name, required)
+    if value is None:
+        return None
+    try:
+        urlsplit(value)
+        NamedNode(encoded_iri(value))         # as the graph writes it
+        valid = is_web_url(value)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise rec.fail(name, f"'{value[:80]}' is not an absolute http(s) URL",
+                          "write the whole address, like https://arxiv.org/abs/2202.08384")
+    return value
+
+
 def read_paper(raw: Any, index: int) -> Paper:
     key = raw.get("key") if type(raw) is dict else None
     rec = Record(raw, (index,), f"paper {key if type(key) is str else '#' + str(index + 1)}", PAPER_FIELDS)
@@ -163,8 +187,8 @@ def read_paper(raw: Any, index: int) -> Paper:
         venue = Venue(v.text("printed", True), v.text("name") or v.text("printed"), v.integer("year", YEARS),
                       v.text("qualifier"))
     return Paper(
-        key=rec.text("key", True, KEY), title=rec.text("title", True), url=rec.text("url"),
-        links=[Link(x.text("kind", True), x.text("url", True)) for x in rec.records("links", _LINK)],
+        key=rec.text("key", True, KEY), title=rec.text("title", True), url=web_url(rec, "url"),
+        links=[Link(x.text("kind", True), web_url(x, "url", True)) for x in rec.records("links", _LINK)],
         authors=rec.texts("authors"), venue=venue, keywords=rec.texts("keywords"), digest=rec.text("digest"),
         listings=[Listing(x.text("topic", True), x.integer("year", YEARS), x.integer("line", LINES))
                   for x in rec.records("listings", _LISTING)])

@@ -21,6 +21,7 @@ normal one; no node graph is composed and no constructor runs.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from pathlib import Path
@@ -39,6 +40,7 @@ HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2
 HIDDEN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
                            "\ufeff\ufffe\uffff\ud800-\udfff]")
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+MAX_DEPTH = 16                  # nested mappings and lists; data/ uses four at most
 _LINE_FIELD = re.compile(r"[ \t]*(?:- )*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:")
 _STR, _INT, _NULL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:null"
 _QUOTE_HINT = "quote it (\"...\") if it is text"
@@ -49,20 +51,21 @@ def read_text(path: Path) -> str:
     characters (a byte order mark at the very start is dropped)."""
     where = str(path)
     try:
-        info = path.stat()
+        info = path.lstat()            # a link is not followed: a committed symlink could point anywhere
     except FileNotFoundError as exc:
         raise DataError("missing", path=where, hint="run `phenkg import LIST.md` to create data/, or "
                         "restore the file with `git checkout`") from exc
     except OSError as exc:
         raise DataError(f"unreadable: {exc.strerror}", path=where) from exc
     if not stat.S_ISREG(info.st_mode):
-        raise DataError("not a regular file", path=where, hint="data/ holds plain files, not devices or pipes")
+        raise DataError("not a regular file", path=where,
+                        hint="data/ holds plain files, not symbolic links, devices or pipes")
     too_big = DataError(f"larger than {MAX_FILE_BYTES:,} bytes, the most a data file may hold", path=where,
                         hint="a data file that large is not a curated list; restore it with `git checkout`")
     if info.st_size > MAX_FILE_BYTES:
         raise too_big
     try:
-        with path.open("rb") as file:
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise DataError(f"unreadable: {exc.strerror}", path=where) from exc
@@ -162,6 +165,9 @@ def _build(loader: yaml.CSafeLoader, path: Path) -> Any:  # noqa: PLR0915 - one 
                 raise _properties(event, path, stack)
             if stack and stack[-1][1] is _KEY:
                 raise _refuse(event, path, "a field name must be text", "write `name: value`, one field a line", stack)
+            if len(stack) >= MAX_DEPTH:      # before the scanner goes deeper: its cost grows with the depth
+                raise _refuse(event, path, f"nested more than {MAX_DEPTH} deep; data/ is at most a few levels",
+                              "write a list as `- item` lines, one value each", stack)
             stack.append([{}, _KEY] if kind is yaml.MappingStartEvent else [[], None])
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             container = stack.pop()[0]

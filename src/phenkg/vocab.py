@@ -60,6 +60,11 @@ def compact_iri(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
 IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
 
 
+def encoded_iri(value: str) -> str:
+    """`value` with the characters an IRI may not hold percent-encoded (as the graph writes it)."""
+    return IRI_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), value)
+
+
 def base_iri(base: str) -> str:
     """The base every IRI is minted under: an absolute http(s) IRI without a query, ending in '/' (added
     when missing) or '#'. A PhenkgError for anything else."""

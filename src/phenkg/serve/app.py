@@ -154,6 +154,8 @@ class App:
             response = self.route(method, environ)
         except HttpError as exc:
             response = error_response(exc)
+        except MemoryError:
+            raise                   # the evaluator reports it and is replaced: its state is not to be trusted
         except Exception:
             traceback.print_exc(file=sys.stderr)
             response = Response(500, error_body(500, "internal error; see the server log"),

@@ -34,6 +34,7 @@ class ServeConfig:
     timeout: float = 10.0            # seconds a request may take in an evaluator
     workers: int = 2                 # evaluator processes
     max_memory_mb: int = 1024        # each evaluator's memory budget (RLIMIT_DATA)
+    max_answer_mb: int = 64          # the largest answer an evaluator sends (the front holds it to send it)
     triples: int = 0
     guard: bool = True               # False only in tests that show the sandbox holds without it
     started: float = 0.0             # time.monotonic() at the start, for the "ready in" line
@@ -68,7 +69,9 @@ def settings_from_json(data: dict):
 
 def write_frame(out, header: dict, body: bytes = b"") -> None:
     data = json.dumps(header).encode()
-    out.write(FRAME.pack(len(data), len(body)) + data + body)
+    out.write(FRAME.pack(len(data), len(body)))      # three writes: no copy of a large body
+    out.write(data)
+    out.write(body)
     out.flush()
 
 
@@ -100,12 +103,15 @@ def main() -> int:
         return 0
     config = ServeConfig.from_json(first[1])
     settings = settings_from_json(config.settings)
+    # confined before the store starts its threads: Landlock binds only the threads that exist later
+    readable = [Path(config.store_path), *([settings.dist] if settings.dist else []), *settings.shapes,
+                *([settings.ontology] if settings.ontology else []), *shipped_files()]
+    confinement = confine(readable, config.max_memory_mb * 2**20)
     store = pyoxigraph.Store.read_only(config.store_path)
     app = create_app(Executor(store), settings, store, guard=config.guard)
     call(app, "/sparql?query=ASK%7B%7D", JSON.media_type)   # import everything lazily used
-    readable = [Path(config.store_path)] + ([settings.dist] if settings.dist else [])
-    confinement = confine(readable, config.max_memory_mb * 2**20)
     write_frame(stdout, {"ready": os.getpid(), "sandbox": confinement.applied, "missing": confinement.missing})
+    limit = config.max_answer_mb * 2**20
     while (frame := read_frame(stdin)) is not None:
         request, body = frame
         try:
@@ -116,8 +122,27 @@ def main() -> int:
         except MemoryError:
             write_frame(stdout, {"memory": True})
             return EXIT_MEMORY
+        if len(payload) > limit:
+            status, headers, payload = too_large(len(payload), config.max_answer_mb)
         write_frame(stdout, {"status": status, "headers": list(headers.items())}, payload)
     return 0
+
+
+def shipped_files() -> list[Path]:
+    """The shapes, ontology and context this installation ships (in a checkout: its top-level folders)."""
+    from phenkg import resources
+
+    files = [Path(f) for f in (*resources.shapes_files(), resources.ontology_file(), resources.context_file())
+             if f is not None]
+    return [*files, *{f.parent for f in files}]          # their folders too: the shapes are listed
+
+
+def too_large(size: int, limit_mb: int) -> tuple[int, dict[str, str], bytes]:
+    from phenkg.serve.http import error_body
+
+    body = error_body(400, f"the answer would have {size:,} bytes; the limit is {limit_mb:,} MB: add a LIMIT, "
+                           "narrow the query, or download the dumps at /dist/")
+    return 400, {"Content-Type": "application/json; charset=utf-8", "Access-Control-Allow-Origin": "*"}, body
 
 
 def _die_with_parent() -> None:

@@ -122,7 +122,10 @@ class Front:
             return
         headers = _headers(scope)
         answer = await self.forward(scope, headers, receive)
-        await _send(send, answer, method)
+        try:
+            await _send(send, answer, method)
+        finally:
+            self.pool.release(answer.held)
 
     async def forward(self, scope, headers: dict[str, str], receive) -> Answer:
         limit = self.max_body
@@ -209,11 +212,18 @@ def _encode(headers) -> list[tuple[bytes, bytes]]:
 
 
 async def _send(send, answer: Answer, method: str) -> None:
-    status, headers, body = answer
+    """Send an answer; a large one in pieces, each awaited, so that a slow reader holds it back."""
+    headers, body = answer.headers, answer.body
     if not any(k.lower() == "content-length" for k, _ in headers):
         headers = [*headers, ("Content-Length", str(len(body)))]
-    await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
-    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+    await send({"type": "http.response.start", "status": answer.status, "headers": _encode(headers)})
+    if method == "HEAD" or len(body) <= CHUNK:
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else bytes(body)})
+        return
+    view = memoryview(body)
+    for start in range(0, len(view), CHUNK):
+        await send({"type": "http.response.body", "body": bytes(view[start:start + CHUNK]),
+                    "more_body": start + CHUNK < len(view)})
 
 
 def from_environment() -> Front:

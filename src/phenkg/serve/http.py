@@ -7,7 +7,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from phenkg.errors import PhenkgError
 
@@ -55,9 +55,9 @@ def error_response(exc: HttpError) -> Response:
 def call(app, target: str, accept: str = "*/*", *, method: str = "GET", body: bytes = b"",
          content_type: str = "", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """Answer one request in-process (for --get and tests): (status, headers, body)."""
-    parts = urlsplit(target)
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": unquote(parts.path or "/", "iso-8859-1"),
-               "QUERY_STRING": parts.query, "HTTP_ACCEPT": accept, "SERVER_NAME": "localhost",
+    path, _, query = target.partition("?")   # a request target, not a URL: `//x/...` is a path, not a host
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": unquote(path or "/", "iso-8859-1"),
+               "QUERY_STRING": query, "HTTP_ACCEPT": accept, "SERVER_NAME": "localhost",
                "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http",
                "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type}
     for name, value in (headers or {}).items():

@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import sys
+from dataclasses import dataclass
 
 from phenkg.errors import PhenkgError
 from phenkg.serve.evaluator import EXIT_MEMORY, FRAME, ServeConfig
@@ -28,11 +29,27 @@ RESTART_PAUSE = 1.0         # seconds before trying again to start an evaluator 
 JSON = [("Content-Type", "application/json; charset=utf-8"), ("Access-Control-Allow-Origin", "*")]
 
 EVALUATOR = "import sys; from phenkg.serve.evaluator import main; sys.exit(main())"
-Answer = tuple[int, list[tuple[str, str]], bytes]
+CHUNK = 1 << 16            # bytes read at a time from an evaluator's pipe when an answer is dropped
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes | memoryview
+    held: int = 0         # bytes of the front's answer budget this answer holds until it is sent
 
 
 def error_answer(status: int, detail: str, extra: list[tuple[str, str]] | None = None) -> Answer:
-    return status, [*JSON, *(extra or [])], error_body(status, detail)
+    return Answer(status, [*JSON, *(extra or [])], error_body(status, detail))
+
+
+class _TooLarge(Exception):
+    """An evaluator announced an answer larger than it may send (it checks; this does not trust it)."""
+
+
+class _OverBudget(Exception):
+    """The answers the front already holds leave no room for this one; it was read and dropped."""
 
 
 class Evaluator:
@@ -45,11 +62,26 @@ class Evaluator:
         if stdin.transport.get_write_buffer_size():      # only a large body waits for the pipe
             await stdin.drain()
 
-    async def receive(self) -> tuple[bytes, bytes]:
+    async def receive(self, pool: Pool) -> tuple[bytes, memoryview, int]:
+        """The next frame: its header, its body and the budget it holds (released by `pool.release`).
+
+        The sizes are read first: a body larger than an answer may be is refused unread, and one
+        that does not fit the front's budget is read in small pieces and dropped."""
         stdout = self.process.stdout
         header_size, body_size = FRAME.unpack(await stdout.readexactly(FRAME.size))
-        data = await stdout.readexactly(header_size + body_size)
-        return data[:header_size], data[header_size:]
+        if header_size > 1 << 20 or body_size > pool.max_answer:
+            raise _TooLarge
+        header = await stdout.readexactly(header_size)
+        if not pool.reserve(body_size):
+            left = body_size
+            while left:
+                left -= len(await stdout.readexactly(min(left, CHUNK)))
+            raise _OverBudget
+        try:
+            return header, memoryview(await stdout.readexactly(body_size)), body_size
+        except BaseException:
+            pool.release(body_size)
+            raise
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -66,6 +98,9 @@ class Pool:
         self.closed = False
         self.tasks: set[asyncio.Task] = set()
         self.spares: list[Evaluator] = []       # started and ready, waiting to replace one that is killed
+        self.max_answer = config.max_answer_mb * 2**20
+        self.budget = self.max_answer           # bytes of answers the front may hold at once, being sent
+        self.held = 0
         self.active = 0                          # evaluators answering requests (idle or busy)
 
     async def start(self) -> None:
@@ -96,7 +131,8 @@ class Pool:
         try:
             config = self.config.to_json()
             await evaluator.send(b"{}", config)
-            header, _ = await asyncio.wait_for(evaluator.receive(), START_TIMEOUT)
+            header, _, held = await asyncio.wait_for(evaluator.receive(self), START_TIMEOUT)
+            self.release(held)
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError) as exc:
             evaluator.kill()
             self.all.discard(evaluator)
@@ -149,7 +185,14 @@ class Pool:
         try:
             async with asyncio.timeout(timeout):      # a deadline, without a task of its own per request
                 await evaluator.send(request, body)
-                header, payload = await evaluator.receive()
+                header, payload, held = await evaluator.receive(self)
+        except _OverBudget:
+            self.idle.put_nowait(evaluator)
+            return error_answer(503, "the server is sending as many large answers as it holds at once; try again",
+                                [("Retry-After", "1")])
+        except _TooLarge:
+            self._replace(evaluator)
+            return error_answer(500, "a query evaluator sent an answer larger than it may; see the server log")
         except TimeoutError:
             self._replace(evaluator)
             return error_answer(503, f"the request did not finish within the {timeout:g} s timeout and was "
@@ -164,9 +207,24 @@ class Pool:
         except asyncio.CancelledError:          # the client went away: the evaluator may still be busy
             self._replace(evaluator)
             raise
-        self.idle.put_nowait(evaluator)
         answer = json.loads(header)
-        return answer["status"], [tuple(h) for h in answer["headers"]], payload
+        if "status" not in answer:              # it ran out of memory (and exits): never reuse it
+            self.release(held)
+            await self._died(evaluator)
+            return error_answer(503, f"the request needed more than the {self.config.max_memory_mb:,} MB memory "
+                                "budget and was stopped; narrow the query or add a LIMIT", [("Retry-After", "1")])
+        self.idle.put_nowait(evaluator)
+        return Answer(answer["status"], [tuple(h) for h in answer["headers"]], payload, held)
+
+    def reserve(self, size: int) -> bool:
+        """Hold `size` bytes of the answer budget; False if they do not fit (a small answer always does)."""
+        if size > CHUNK and self.held + size > self.budget:
+            return False
+        self.held += size
+        return True
+
+    def release(self, size: int) -> None:
+        self.held -= size
 
     async def _died(self, evaluator: Evaluator) -> int | None:
         with contextlib.suppress(TimeoutError):

@@ -14,6 +14,10 @@ and its modules are imported, before it reads its first request:
 - **RLIMIT_DATA**: the memory budget. An allocation past it fails; the evaluator then dies and its
   server answers 503 and starts a fresh one.
 
+`confine()` must run while the process has one thread: Landlock binds the thread that applies it
+and the threads it starts later, not threads already running (the store's background threads
+start when it opens, so evaluators open it afterwards). It refuses to run otherwise.
+
 Each layer is independent; one the machine lacks is reported (`Confinement.missing`) and the others
 still apply. Linux only: elsewhere only the memory limit applies.
 """
@@ -45,6 +49,10 @@ class Confinement:
 def confine(readable: list[Path], memory_bytes: int | None) -> Confinement:
     """Apply every layer this machine supports to the calling process (irreversibly)."""
     done = Confinement()
+    threads = _threads()
+    if threads > 1:        # Landlock binds the calling thread and those it starts later, not its siblings
+        raise RuntimeError(f"confine() must run before the process starts threads ({threads} are running): "
+                           "open the store after it")
     if memory_bytes:
         _limit_memory(memory_bytes)
         done.applied.append(f"memory {memory_bytes // 2**20:,} MB")
@@ -59,6 +67,15 @@ def confine(readable: list[Path], memory_bytes: int | None) -> Confinement:
         else:
             done.applied.append(name)
     return done
+
+
+def _threads() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
 
 
 def _limit_memory(limit: int) -> None:
