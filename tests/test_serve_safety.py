@@ -21,6 +21,7 @@ import yaml
 
 from phenkg.serve import Executor, Settings, build_disk_store, call, create_app
 from phenkg.serve.pages import Describer
+from phenkg.vocab import SCHEMA, encoded_iri
 
 from .conftest import BASE, DATA
 
@@ -106,11 +107,18 @@ def make_hostile_app(tmp):
     paper = papers[0]
     paper["digest"] = HOSTILE_DIGEST
     paper["title"] = "Title with <!--<script> in it"
-    paper["url"] = HOSTILE_URLS[0]
-    paper["links"] = [{"kind": "code", "url": url} for url in HOSTILE_URLS[1:]] + paper.get("links", [])
     (data / "papers.yaml").write_text(yaml.safe_dump(papers, allow_unicode=True, sort_keys=False),
                                       encoding="utf-8")
     build_disk_store(tmp / "store", data, BASE)
+    # data/ refuses URLs that are not http(s) (tests/test_hostile_data.py); a store loaded from elsewhere
+    # (`serve --dist` of someone's build) may still hold them, so the pages must not link them
+    writable = pyoxigraph.Store(str(tmp / "store"))
+    subject = pyoxigraph.NamedNode(BASE + "paper/" + paper["key"])
+    for url in HOSTILE_URLS:
+        writable.add(pyoxigraph.Quad(subject, pyoxigraph.NamedNode(SCHEMA + "url"),
+                                     pyoxigraph.NamedNode(encoded_iri(url))))
+    writable.flush()
+    del writable
     store = pyoxigraph.Store.read_only(str(tmp / "store"))
     app = create_app(Executor(store), Settings(base=BASE), store)
     return app, BASE + "paper/" + paper["key"]

@@ -395,12 +395,22 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except BaseException:
+        # SIGTERM raises SystemExit wherever the build is; a library cut short there may raise another
+        # error while unwinding (the clean-up around it has run): the exit code is still SIGTERM's
+        if terminated.signum:
+            return 128 + terminated.signum
+        raise
     finally:
         gc.enable()
 
 
 def terminated(signum: int, frame: object) -> None:
+    terminated.signum = signum
     raise SystemExit(128 + signum)
+
+
+terminated.signum = 0
 
 
 if __name__ == "__main__":
