@@ -31,3 +31,26 @@ def serve_cache(tmp_path_factory):
     import os
 
     os.environ["PHENKG_CACHE"] = str(tmp_path_factory.mktemp("phenkg-cache"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prepared_sparql():
+    """pySHACL, the reference validator, hands rdflib the same SHACL-SPARQL texts again and again, and
+    rdflib parses each anew (0.13 s a text, most of a small validation). Within the test session each
+    text is parsed once and the prepared query reused, which rdflib's prepared queries are made for."""
+    from rdflib.plugins.sparql import processor
+
+    original = processor.SPARQLProcessor.query
+    prepared: dict = {}
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):
+        if isinstance(strOrQuery, str) and len(strOrQuery) < 20_000:
+            key = (strOrQuery, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
+            if key not in prepared:
+                prepared[key] = processor.translateQuery(processor.parseQuery(strOrQuery), base, initNs)
+            strOrQuery = prepared[key]
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    processor.SPARQLProcessor.query = query
+    yield
+    processor.SPARQLProcessor.query = original
