@@ -274,7 +274,7 @@ def build_store(catalog: Catalog, base: str, progress: Callable[[int], None] | N
 
     store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
     reader = ntriples.ChunkReader(ntriples.chunks(triples(catalog, base, progress)))
-    store.bulk_load(reader, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    store.bulk_load(reader, format=pyoxigraph.RdfFormat.N_TRIPLES)  # type: ignore[arg-type] # reads any read()
     return store
 
 

@@ -37,16 +37,18 @@ def error_answer(status: int, detail: str, extra: list[tuple[str, str]] | None =
 
 class Evaluator:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
+        if process.stdin is None or process.stdout is None:
+            raise ValueError("an evaluator is started with pipes for its stdin and stdout")
+        self.process, self.stdin, self.stdout = process, process.stdin, process.stdout
 
     async def send(self, header: bytes, body: bytes) -> None:
-        stdin = self.process.stdin
+        stdin = self.stdin
         stdin.write(FRAME.pack(len(header), len(body)) + header + body)
         if stdin.transport.get_write_buffer_size():      # only a large body waits for the pipe
             await stdin.drain()
 
     async def receive(self) -> tuple[bytes, bytes]:
-        stdout = self.process.stdout
+        stdout = self.stdout
         header_size, body_size = FRAME.unpack(await stdout.readexactly(FRAME.size))
         data = await stdout.readexactly(header_size + body_size)
         return data[:header_size], data[header_size:]
