@@ -11,6 +11,7 @@ import tempfile
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from typing import cast
 
 from rdflib import Graph
 
@@ -51,7 +52,7 @@ class Streaming:
         most = max([path.high if path.high != float("inf") else path.low for _, paths in self.core.groups
                     for path in paths if path.inverse], default=0)
         self.packed = {p: 16 + 12 * n for n, p in enumerate(counted)} if most < COUNT_MASK else {}
-        self.inverse: dict[str, dict[str, object]] = {p: {} for p in self.core.inverse_predicates
+        self.inverse: dict[str, dict[str, list[str]]] = {p: {} for p in self.core.inverse_predicates
                                                       if p not in self.packed}
         self.canon: dict[str, str] = {}  # predicates seen, <iri>
         self.results: list[Result] = []
@@ -147,12 +148,14 @@ class Streaming:
         return named, keys, self.sparql.mask_of(keys) if self.sparql is not None else 0
 
     def _scan(self, lines: Callable[[], Iterable[str]]) -> None:  # noqa: PLR0915 - flat for speed
-        classes, class_sets, inverse, packed, sparql = self.classes, self.class_sets, self.inverse, self.packed, \
-            self.sparql
+        classes, class_sets, inverse, packed = self.classes, self.class_sets, self.inverse, self.packed
+        # flags 4 and 16, the lines a SPARQL constraint reads, are only set when there are SPARQL constraints
+        sparql = cast(SparqlStores, self.sparql)
         routes: dict[str, int] = {}
         types: dict[str, tuple] = {}  # what follows rdf:type -> see _type
         numbers: dict[tuple, int] = {}  # class set -> its number in class_sets
-        subject = key = None
+        subject, key = None, ""
+        flags: int | None
         found: list[str] = []  # the current subject's classes that the shapes name
         taken: list[tuple[tuple[str, ...], str, bool]] = []  # its lines that a SPARQL star may keep or drop
         pairs: set[tuple[str, str]] = set()  # its (inverse predicate, object) pairs already counted
@@ -258,8 +261,8 @@ class Streaming:
         canon, runs = self.canon, iter(self.runs)
         plans = [self.core.plan(kept) for kept in self.class_sets]
         # per plan, each predicate pass 1 met: True if the plan's shapes read it
-        wanted = [None if plan is None else {p: p in plan[2] for p in canon} for plan in plans]
-        subject = key = plan = None
+        wanted = [{} if plan is None else {p: p in plan[2] for p in canon} for plan in plans]
+        subject, key, plan = None, "", None
         reads: dict[str, bool] = {}
         values: dict[str, str | list[str]] = {}  # the subject's values on the paths its shapes read
         count = checksum = 0
@@ -302,7 +305,7 @@ class Streaming:
                         continue
                 if (known := values.get(p)) is None:
                     values[p] = rest
-                elif known.__class__ is str:
+                elif isinstance(known, str):
                     values[p] = [known, rest]
                 else:
                     known.append(rest)
