@@ -274,7 +274,8 @@ def build_store(catalog: Catalog, base: str, progress: Callable[[int], None] | N
 
     store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
     reader = ntriples.ChunkReader(ntriples.chunks(triples(catalog, base, progress)))
-    store.bulk_load(reader, format=pyoxigraph.RdfFormat.N_TRIPLES)  # type: ignore[arg-type] # reads any read()
+    # pyoxigraph reads from any object with read(); its stubs say IO[bytes]
+    store.bulk_load(reader, format=pyoxigraph.RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
     return store
 
 
