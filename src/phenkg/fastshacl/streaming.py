@@ -4,13 +4,14 @@ one subject at a time; the same results as `validate_store` without loading the 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import logging
 import tempfile
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import cast
 
 from rdflib import Graph
@@ -162,9 +163,8 @@ class Streaming:
         buffers: dict[int, list[str]] = {}
         buffered = count = checksum = 0
         runs = self.runs
-        source = lines()
-        try:
-            for line in itertools.chain.from_iterable(_batches(source)):  # None last: the end of the last subject
+        with _reading(lines) as stream:
+            for line in stream:  # None last: the end of the last subject
                 if line is not None:
                     count += 1
                     try:
@@ -252,12 +252,9 @@ class Streaming:
                             buffers, buffered = {}, 0
             if buffers:
                 sparql.extend(buffers)
-        finally:
-            if close := getattr(source, "close", None):
-                close()
         self.count, self.checksum = count, checksum
 
-    def _check(self, lines: Callable[[], Iterable[str]]) -> None:  # noqa: PLR0915 - flat for speed
+    def _check(self, lines: Callable[[], Iterable[str]]) -> None:
         canon, runs = self.canon, iter(self.runs)
         plans = [self.core.plan(kept) for kept in self.class_sets]
         # per plan, each predicate pass 1 met: True if the plan's shapes read it
@@ -266,9 +263,8 @@ class Streaming:
         reads: dict[str, bool] = {}
         values: dict[str, str | list[str]] = {}  # the subject's values on the paths its shapes read
         count = checksum = 0
-        source = lines()
-        try:
-            for line in itertools.chain.from_iterable(_batches(source)):  # None last: the end of the last subject
+        with _reading(lines) as stream:
+            for line in stream:  # None last: the end of the last subject
                 if line is not None:
                     count += 1
                     try:
@@ -309,9 +305,6 @@ class Streaming:
                     values[p] = [known, rest]
                 else:
                     known.append(rest)
-        finally:
-            if close := getattr(source, "close", None):
-                close()
         if (count, checksum) != (self.count, self.checksum):
             raise Unsupported("the lines changed between the two passes")
 
@@ -378,7 +371,19 @@ class Streaming:
             return self.terms.parse(fields[2][:-3])
 
 
-def _batches(source: Iterable[str]) -> Iterator[list]:
+@contextlib.contextmanager
+def _reading(lines: Callable[[], Iterable[str]]) -> Iterator[Iterator[str | None]]:
+    """One pass over the lines: a fresh source from `lines()`, read in batches, with None last; the
+    source is closed however the pass ends."""
+    source = lines()
+    try:
+        yield itertools.chain.from_iterable(_batches(source))
+    finally:
+        if close := getattr(source, "close", None):
+            close()
+
+
+def _batches(source: Iterable[str]) -> Iterator[Sequence[str | None]]:
     """The lines in lists, by `readlines` where the source has it (a file, or the build's pipe, whose
     iterator would add a generator step per line), then [None]."""
     if (readlines := getattr(source, "readlines", None)) is not None:
