@@ -43,7 +43,7 @@ def prepared_sparql():
     original = processor.SPARQLProcessor.query
     prepared: dict = {}
 
-    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: PLR0917 (rdflib's signature)
         if isinstance(strOrQuery, str) and len(strOrQuery) < 20_000:
             key = (strOrQuery, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
             if key not in prepared:

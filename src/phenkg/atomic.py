@@ -39,10 +39,8 @@ from typing import IO
 
 from phenkg.errors import BusyError, PhenkgError
 
-try:
+if sys.platform != "win32":  # not POSIX: no lock (the swap is still atomic)
     import fcntl
-except ImportError:  # not POSIX: no lock (the swap is still atomic)
-    fcntl = None  # type: ignore[assignment]
 
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
@@ -215,7 +213,7 @@ def _recover_locked(target: Path) -> None:
 @contextlib.contextmanager
 def locked(target: Path) -> Iterator[None]:
     """Hold the advisory lock for writing `target`; BusyError naming the holder if another has it."""
-    if fcntl is None:
+    if sys.platform == "win32":
         yield
         return
     path = _sibling(target, "lock")

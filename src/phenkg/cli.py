@@ -398,19 +398,23 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:
         # SIGTERM raises SystemExit wherever the build is; a library cut short there may raise another
         # error while unwinding (the clean-up around it has run): the exit code is still SIGTERM's
-        if terminated.signum:
-            return 128 + terminated.signum
+        if STOPPED.signum:
+            return 128 + STOPPED.signum
         raise
     finally:
         gc.enable()
 
 
+class _Stopped:
+    signum = 0          # the signal that stopped a one-shot command, once one has
+
+
+STOPPED = _Stopped()
+
+
 def terminated(signum: int, frame: object) -> None:
-    terminated.signum = signum
+    STOPPED.signum = signum
     raise SystemExit(128 + signum)
-
-
-terminated.signum = 0
 
 
 if __name__ == "__main__":

@@ -141,7 +141,7 @@ def void_lines(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format, Pa
 def void_turtle(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format, Path]], base: str) -> bytes:
     lines = sorted(set(void_lines(catalog, stats, dumps, base)))
     triples = ox.parse(("\n".join(lines) + "\n").encode(), ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    return ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
 
 
 def schema_dataset(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format, Path]], base: str) -> dict:

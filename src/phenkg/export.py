@@ -24,9 +24,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO
+from typing import IO, ClassVar, Protocol
 
 import pyoxigraph as ox
 
@@ -51,11 +53,18 @@ def graph_name(base: str) -> str:
 
 
 # -- writing one format ---------------------------------------------------------------------------
+class ByteSink(Protocol):
+    """Where a format is written: a binary file, or one of the converting streams below."""
+
+    def write(self, data: bytes, /) -> int: ...
+    def flush(self) -> None: ...
+
+
 class QuadsFromTriples:
     """A writable stream that turns N-Triples into N-Quads in the named graph, line by line
     (a raw newline ends every N-Triples line and nothing else, so ' .\\n' only ever closes a triple)."""
 
-    def __init__(self, out: IO[bytes], name: str) -> None:
+    def __init__(self, out: ByteSink, name: str) -> None:
         self.out, self.suffix = out, f" <{name}> .\n".encode()
 
     def write(self, data: bytes) -> int:
@@ -70,7 +79,7 @@ class TrigFromTurtle:
     """A writable stream that wraps Turtle into TriG: the prefix lines, then `<name> {`, the triples
     as written, and `}` at `close()`. Turtle's triples are TriG's (a graph block holds the same syntax)."""
 
-    def __init__(self, out: IO[bytes], name: str) -> None:
+    def __init__(self, out: ByteSink, name: str) -> None:
         self.out, self.opening = out, f"<{name}> {{\n".encode()
         self.head, self.opened = b"", False
 
@@ -101,12 +110,12 @@ class TrigFromTurtle:
         self.out.write(b"}\n")
 
 
-def write_format(fmt: Format, blocks: Iterable[list[str]], out: IO[bytes], base: str) -> None:
+def write_format(fmt: Format, blocks: Iterable[list[str]], out: ByteSink, base: str) -> None:
     """Write graph.py's blocks in `fmt` to the binary stream `out`."""
     write_from_ntriples(fmt, ntriples.chunks(chain.from_iterable(blocks)), out, base)
 
 
-def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], base: str) -> None:
+def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: ByteSink, base: str) -> None:
     """Write canonical N-Triples, given as byte chunks that end at line ends, in `fmt`."""
     if fmt.name == "nt":
         for chunk in chunks:
@@ -120,8 +129,9 @@ def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: IO[bytes], ba
     elif fmt is JSONLD:  # our own writer, with the shipped context (jsonld.py)
         jsonld.write_graph(chain.from_iterable(ntriples.chunk_lines(chunks)), out)
     else:
-        triples = ox.parse(ntriples.ChunkReader(iter(chunks)), ox.RdfFormat.N_TRIPLES)
-        ox.serialize(triples, out, fmt.rdf_format, prefixes=PREFIXES)
+        # pyoxigraph reads from and writes to any object with read() / write(); its stubs say IO[bytes]
+        triples = ox.parse(ntriples.ChunkReader(iter(chunks)), ox.RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
+        ox.serialize(triples, out, fmt.rdf_format, prefixes=PREFIXES)  # type: ignore[arg-type]
 
 
 def export_to(catalog: Catalog, fmt: str, output: str, base: str) -> None:
@@ -256,10 +266,10 @@ class _Feed:
     """The validator's side of the pipe: the lines as the building process writes them, in batches, as
     `readlines` gives them (phenkg.fastshacl reads batches); an empty message ends them."""
 
-    connection = None  # set in the validator process by `receive`, its pool's initializer
+    connection: ClassVar[Connection | None] = None  # set in the validator process by `receive`, its pool's initializer
 
     @classmethod
-    def receive(cls, connection, parent: int | None = None) -> None:
+    def receive(cls, connection: Connection, parent: int | None = None) -> None:
         if parent is not None:
             atomic.die_with_parent(parent)
         cls.connection = connection
@@ -270,6 +280,7 @@ class _Feed:
     def readlines(self, hint: int = -1) -> list[str]:
         if self.ended:
             return []
+        assert self.connection is not None, "receive() runs first, as the pool's initializer"
         chunk = self.connection.recv_bytes()
         self.ended = not chunk
         return ntriples.decode(chunk, ends=True)
@@ -304,16 +315,18 @@ def write_derived(nt_path: Path, out_dir: Path, base: str, names: list[str]) -> 
     for name in names:
         fmt = EXPORTS[name]
         if name == "trig" and _path(out_dir, "ttl") in files:
-            def write(out: IO[bytes]) -> None:
-                trig = TrigFromTurtle(out, graph_name(base))
-                for chunk in ntriples.file_chunks(_path(out_dir, "ttl")):
-                    trig.write(chunk)
-                trig.close()
-        else:
-            def write(out: IO[bytes], fmt: Format = fmt) -> None:
-                write_from_ntriples(fmt, ntriples.file_chunks(nt_path), out, base)
+            write = partial(_trig_from_turtle_file, _path(out_dir, "ttl"), base)
+        else:  # file_chunks opens the file when the writer first reads from it
+            write = partial(write_from_ntriples, fmt, ntriples.file_chunks(nt_path), base=base)
         files += _timed(_path(out_dir, name), write)
     return files
+
+
+def _trig_from_turtle_file(ttl_path: Path, base: str, out: IO[bytes]) -> None:
+    trig = TrigFromTurtle(out, graph_name(base))
+    for chunk in ntriples.file_chunks(ttl_path):
+        trig.write(chunk)
+    trig.close()
 
 
 def canonical_turtle(text: str) -> bytes:
@@ -322,7 +335,7 @@ def canonical_turtle(text: str) -> bytes:
     dataset = ox.Dataset(ox.parse(text.encode(), ox.RdfFormat.TURTLE))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     triples = sorted((ox.Triple(q.subject, q.predicate, q.object) for q in dataset), key=str)
-    return ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes={**PREFIXES, "sh": SH})
+    return ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes={**PREFIXES, "sh": SH}) or b""
 
 
 def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str | None],

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
@@ -32,15 +36,19 @@ class Format:
         return (self.name, self.media_type, *self.aliases)
 
     @property
-    def rdf_format(self):
+    def rdf_format(self) -> pyoxigraph.RdfFormat:
         """The pyoxigraph.RdfFormat (imported only when asked for)."""
         import pyoxigraph
+        if self.rdf is None:
+            raise ValueError(f"{self.name} is not an RDF syntax")
         return getattr(pyoxigraph.RdfFormat, self.rdf)
 
     @property
-    def results_format(self):
+    def results_format(self) -> pyoxigraph.QueryResultsFormat:
         """The pyoxigraph.QueryResultsFormat (imported only when asked for)."""
         import pyoxigraph
+        if self.results is None:
+            raise ValueError(f"{self.name} is not a SPARQL results format")
         return getattr(pyoxigraph.QueryResultsFormat, self.results)
 
 

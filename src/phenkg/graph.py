@@ -72,12 +72,18 @@ class Context:
         return cls(iris, catalog.keys, iris.source(catalog.source.commit))
 
 
+def named_triples(s: str, name: str, *classes: str) -> Iterator[str]:
+    """What every named entity has: its classes and its schema:name (the order of lines within an
+    entity's block does not matter: `block` sorts them)."""
+    for cls in classes:
+        yield f"{s} {_A} {cls} ."
+    yield f"{s} {NAME} {lit(name)} ."
+
+
 def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
     s = iri(ctx.iris.paper(paper.key))
     ph = PHENKG
-    yield f"{s} {_A} {p(ph, 'Paper')} ."
-    yield f"{s} {_A} {p(SCHEMA, 'ScholarlyArticle')} ."
-    yield f"{s} {NAME} {lit(paper.title)} ."
+    yield from named_triples(s, paper.title, p(ph, "Paper"), p(SCHEMA, "ScholarlyArticle"))
     if paper.url:
         yield f"{s} {URL} {iri(paper.url)} ."
         if found := arxiv_id(paper.url):
@@ -162,18 +168,13 @@ def listing_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
 
 def author_triples(key: str, name: str, ctx: Context) -> Iterator[str]:
     s = iri(ctx.iris.author(key))
-    yield f"{s} {_A} {p(PHENKG, 'Author')} ."
-    yield f"{s} {_A} {p(SCHEMA, 'Person')} ."
-    yield f"{s} {_A} {p(FOAF, 'Person')} ."
-    yield f"{s} {NAME} {lit(name)} ."
+    yield from named_triples(s, name, p(PHENKG, "Author"), p(SCHEMA, "Person"), p(FOAF, "Person"))
     yield f"{s} {p(FOAF, 'name')} {lit(name)} ."
 
 
 def concept_triples(s: str, kind: str, label: str, scheme: str) -> Iterator[str]:
-    yield f"{s} {_A} {p(PHENKG, kind)} ."
-    yield f"{s} {_A} {p(SKOS, 'Concept')} ."
+    yield from named_triples(s, label, p(PHENKG, kind), p(SKOS, "Concept"))
     yield f"{s} {PREF_LABEL} {lit(label)} ."
-    yield f"{s} {NAME} {lit(label)} ."
     yield f"{s} {IN_SCHEME} {iri(scheme)} ."
 
 
@@ -196,9 +197,7 @@ def scheme_triples(ctx: Context) -> Iterator[str]:
 
 def venue_triples(key: str, venue: Venue, ctx: Context) -> Iterator[str]:
     s = iri(ctx.iris.venue(key))
-    yield f"{s} {_A} {p(PHENKG, 'Venue')} ."
-    yield f"{s} {_A} {p(SCHEMA, 'PublicationEvent')} ."
-    yield f"{s} {NAME} {lit(venue.printed)} ."
+    yield from named_triples(s, venue.printed, p(PHENKG, "Venue"), p(SCHEMA, "PublicationEvent"))
     yield f"{s} {p(PHENKG, 'venueName')} {lit(venue.name)} ."
     if venue.year is not None:
         yield f"{s} {p(PHENKG, 'venueYear')} {integer(venue.year)} ."
@@ -209,19 +208,15 @@ def venue_triples(key: str, venue: Venue, ctx: Context) -> Iterator[str]:
 def repo_triples(key: str, url: str, ctx: Context, citing: Iterable[str] = ()) -> Iterator[str]:
     """A code repository, and `schema:citation` of each paper (its IRI) that links to it."""
     s = iri(ctx.iris.repo(key))
-    yield f"{s} {_A} {p(PHENKG, 'CodeRepository')} ."
-    yield f"{s} {_A} {p(SCHEMA, 'SoftwareSourceCode')} ."
+    yield from named_triples(s, repo_name(url), p(PHENKG, "CodeRepository"), p(SCHEMA, "SoftwareSourceCode"))
     yield f"{s} {p(SCHEMA, 'codeRepository')} {iri(url)} ."
-    yield f"{s} {NAME} {lit(repo_name(url))} ."
     for paper in citing:
         yield f"{s} {p(SCHEMA, 'citation')} {iri(paper)} ."
 
 
 def source_triples(source: Source, ctx: Context) -> Iterator[str]:
     s = iri(ctx.source)
-    yield f"{s} {_A} {p(PHENKG, 'SourceList')} ."
-    yield f"{s} {_A} {p(PROV, 'Entity')} ."
-    yield f"{s} {NAME} {lit(source.title)} ."
+    yield from named_triples(s, source.title, p(PHENKG, "SourceList"), p(PROV, "Entity"))
     if source.repository:
         yield f"{s} {p(DCTERMS, 'source')} {iri(source.repository)} ."
     if source.commit:
@@ -274,7 +269,8 @@ def build_store(catalog: Catalog, base: str, progress: Callable[[int], None] | N
 
     store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
     reader = ntriples.ChunkReader(ntriples.chunks(triples(catalog, base, progress)))
-    store.bulk_load(reader, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    # pyoxigraph reads from any object with read(); its stubs say IO[bytes]
+    store.bulk_load(reader, format=pyoxigraph.RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
     return store
 
 

@@ -17,12 +17,15 @@ from functools import cache
 from importlib import resources
 from itertools import groupby
 from operator import itemgetter
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from phenkg import ntriples
 from phenkg.vocab import PHENKG, RDF, SCHEMA, XSD, compact_iri
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 _TYPE = RDF + "type"
 _STRING, _INTEGER = XSD + "string", XSD + "integer"
@@ -179,7 +182,7 @@ def compact_node(subject: str, pairs: Iterable[tuple[str, Any]], authors: list[s
 
 
 # -- the full dump --------------------------------------------------------------------------------
-def write_graph(lines: Iterable[str], out: IO[bytes]) -> int:
+def write_graph(lines: Iterable[str], out: SupportsWrite[bytes]) -> int:
     """Write `{"@context": ..., "@graph": [...]}`, one node per line, from N-Triples lines in graph.py's
     canonical order (grouped by subject; a paper's authorship nodes in its block, before it). Authors
     are ordered by the positions their authorship nodes give. Returns the number of nodes written."""
@@ -212,7 +215,7 @@ def _rank(literal: str) -> int:
     return found if found is not None else 1 << 30
 
 
-def _write_nodes(out: IO[bytes], nodes: list[str], count: int) -> int:
+def _write_nodes(out: SupportsWrite[bytes], nodes: list[str], count: int) -> int:
     if nodes:
         out.write(((",\n" if count else "") + ",\n".join(nodes)).encode())
         count += len(nodes)
@@ -273,7 +276,8 @@ def node_document(store: ox.Store, iri: str, with_context: bool = True,
         if kind not in (types if isinstance(types, list) else [types]):
             continue
         papers = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(predicate),
-                                                                          ox.NamedNode(iri))})
+                                                                          ox.NamedNode(iri))
+                         if not isinstance(q.subject, ox.Triple)})
         name_term = t.forward[SCHEMA + "name"]
         listed = []
         for paper in papers[:max_papers]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
+from rdflib.term import Node
 
 from phenkg import vocab
 from phenkg.errors import PhenkgError
@@ -36,20 +37,20 @@ def anchor(term: URIRef) -> str:
     return str(term)[len(str(PHENKG)):]
 
 
-def _term_html(graph: Graph, node: URIRef | BNode | Literal) -> str:
+def _term_html(graph: Graph, node: Node) -> str:
     if isinstance(node, BNode):
         members = graph.value(node, OWL.unionOf)
         if members is not None:
             return " or ".join(_term_html(graph, m) for m in Collection(graph, members))
         return "(anonymous)"
-    if isinstance(node, Literal):
+    if not isinstance(node, URIRef):  # a literal
         return escape(str(node))
     if str(node).startswith(str(PHENKG)):
         return f'<a href="#{escape(anchor(node))}"><code>{escape(curie(node))}</code></a>'
     return f"<code>{link(str(node), curie(node))}</code>"
 
 
-def _text(graph: Graph, subject: URIRef, predicate: URIRef) -> str:
+def _text(graph: Graph, subject: Node, predicate: URIRef) -> str:
     value = graph.value(subject, predicate)
     return escape(str(value)) if value is not None else ""
 
@@ -64,7 +65,7 @@ def _row(name: str, values: list[str]) -> str:
     return f"<dt>{name}</dt><dd>{', '.join(values)}</dd>" if values else ""
 
 
-def _objects(graph: Graph, subject: URIRef, predicate: URIRef) -> list[str]:
+def _objects(graph: Graph, subject: Node, predicate: URIRef) -> list[str]:
     return [_term_html(graph, o) for o in sorted(graph.objects(subject, predicate), key=str)]
 
 

@@ -205,14 +205,15 @@ class _ListParser:
             return
         self.skipping = None
         if found:
-            self.year = int(found["year"])
-            if level == 2 or self.topic is None:
-                self.enter_topic(number, name or text)
-            elif name and slug(name) != self.topic.key:
+            self.year = year = int(found["year"])
+            topic = self.topic
+            if level == 2 or topic is None:
+                topic = self.enter_topic(number, name or text)
+            elif name and slug(name) != topic.key:
                 self.problem(number, "heading-topic", f"year heading '{text}' names another topic than "
-                             f"'{self.topic.name}' above it; kept under '{self.topic.name}'")
-            if self.year not in self.topic.years:
-                self.topic.years.append(self.year)
+                             f"'{topic.name}' above it; kept under '{topic.name}'")
+            if year not in topic.years:
+                topic.years.append(year)
             self.heading = (number, text, 0)
         elif level == 2:
             self.enter_topic(number, name)
@@ -223,13 +224,14 @@ class _ListParser:
                          f"'{self.topic.name if self.topic else '(no topic)'}'", "info")
             self.heading = (number, text, 0)
 
-    def enter_topic(self, number: int, name: str) -> None:
+    def enter_topic(self, number: int, name: str) -> Topic:
         key = slug(name)
         if key not in self.topics:
             self.topics[key] = Topic(key=key, name=name)
             self.topic_entries[key] = 0
             self.topic_lines[key] = number
         self.topic = self.topics[key]
+        return self.topic
 
     def close_heading(self) -> None:
         if self.heading and self.heading[2] == 0:
@@ -343,7 +345,7 @@ class _ListParser:
             self.problem(number, "no-words", f"a line with no words under the entry, ignored: {text[:40]}", "info")
             return
         item.closed = False
-        kind = self.field_of(number, label["label"]) if label else None
+        kind, rest = (self.field_of(number, label["label"]), label["rest"]) if label else (None, "")
         if kind is None and continuation and item.last in ("digest", "keywords", "title"):
             if item.last == "digest" and item.digests:
                 line, old, labelled = item.digests[-1]
@@ -356,11 +358,11 @@ class _ListParser:
                 item.title = f"{item.title} {text}"
             return
         if kind == "keywords":
-            item.keywords = (item.keywords or []) + split_keywords(label["rest"])
+            item.keywords = (item.keywords or []) + split_keywords(rest)
         elif kind == "digest":
-            item.digests.append((number, label["rest"].strip(), True))
+            item.digests.append((number, rest.strip(), True))
         elif kind == "authors":
-            self.read_authors(item, label["rest"])
+            self.read_authors(item, rest)
         elif item.authors is None and not item.digests:
             self.read_authors(item, text)
         else:

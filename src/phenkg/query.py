@@ -60,7 +60,7 @@ def local_answer(catalog: Catalog, base: str, query: str) -> dict | bytes:
     except SyntaxError as exc:
         raise BadQueryError(f"the query does not parse: {exc}") from exc
     if isinstance(results, pyoxigraph.QueryTriples):
-        return results.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES)
+        return results.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
     return json.loads(results.serialize(format=pyoxigraph.QueryResultsFormat.JSON))
 
 

@@ -9,7 +9,7 @@ raises `Invalid`, which holds the path to the value inside its file; `store` tur
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal, overload
 
 from phenkg.model import Link, Listing, Paper, Problem, Source, Topic, Venue
 
@@ -72,18 +72,30 @@ class Record:
             raise self.fail(name, f"must be {_KINDS[want]}, not {kind(value)}", _HINTS[want].replace("{name}", name))
         return value
 
-    def text(self, name: str, required: bool = False, pattern: re.Pattern | None = None) -> str | None:
+    @overload
+    def text(self, name: str, required: Literal[True], pattern: re.Pattern[str] | None = None) -> str: ...
+    @overload
+    def text(self, name: str, required: bool = False, pattern: re.Pattern[str] | None = None) -> str | None: ...
+
+    def text(self, name: str, required: bool = False, pattern: re.Pattern[str] | None = None) -> str | None:
         value = self.raw.get(name)
         if type(value) is int:  # `title: 1984`: the text the contributor wrote
             value = str(value)
         elif value is not None or required:
             value = self._value(name, str, required)
+        if value is None:
+            return None
         if required and not value.strip():
             raise self.fail(name, "is empty", f"write the {name} or remove the record")
-        if pattern is not None and value is not None and not pattern.fullmatch(value):
+        if pattern is not None and not pattern.fullmatch(value):
             raise self.fail(name, f"{value[:60]!r} is not a key", "a key is ASCII letters, digits, '.', '_' "
                             "and '-', at most 200 long, as `phenkg import` makes them")
         return value
+
+    @overload
+    def integer(self, name: str, bounds: tuple[int, int], required: Literal[True]) -> int: ...
+    @overload
+    def integer(self, name: str, bounds: tuple[int, int], required: bool = False) -> int | None: ...
 
     def integer(self, name: str, bounds: tuple[int, int], required: bool = False) -> int | None:
         value = self._value(name, int, required)
@@ -137,7 +149,8 @@ def read_source(raw: Any) -> Source:
 
 
 def read_topics(raw: Any) -> list[Topic]:
-    topics, seen = [], {}
+    topics: list[Topic] = []
+    seen: dict[str, int] = {}
     for i, item in enumerate(top_list(raw, "topics", True)):
         rec = Record(item, (i,), f"topic #{i + 1}", frozenset({"key", "name", "years"}))
         key = rec.text("key", True, KEY)
@@ -154,6 +167,10 @@ _LINK = frozenset({"kind", "url"})
 _LISTING = frozenset({"topic", "year", "line"})
 
 
+@overload
+def web_url(rec: Record, name: str, required: Literal[True]) -> str: ...
+@overload
+def web_url(rec: Record, name: str, required: bool = False) -> str | None: ...
 def web_url(rec: Record, name: str, required: bool = False) -> str | None:
     """An absolute http(s) URL that becomes a valid IRI, or None where the field may be missing."""
     from urllib.parse import urlsplit
@@ -184,8 +201,8 @@ def read_paper(raw: Any, index: int) -> Paper:
     venue = None
     if rec.raw.get("venue") is not None:
         v = Record(rec.raw["venue"], (index, "venue"), rec.entry, _VENUE, "venue.")
-        venue = Venue(v.text("printed", True), v.text("name") or v.text("printed"), v.integer("year", YEARS),
-                      v.text("qualifier"))
+        printed = v.text("printed", True)
+        venue = Venue(printed, v.text("name") or printed, v.integer("year", YEARS), v.text("qualifier"))
     return Paper(
         key=rec.text("key", True, KEY), title=rec.text("title", True), url=web_url(rec, "url"),
         links=[Link(x.text("kind", True), web_url(x, "url", True)) for x in rec.records("links", _LINK)],

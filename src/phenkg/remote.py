@@ -198,6 +198,8 @@ class Response:
 
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     parts = urlsplit(url)
+    if not parts.hostname:
+        raise PhenkgError(f"not an http(s) URL: {public(url)!r}", hint="e.g. http://127.0.0.1:7878/store")
     cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return cls(parts.hostname, parts.port, timeout=timeout), target
@@ -311,6 +313,7 @@ def _sparql_request(url: str, text: str, *, update: bool, accept: str | None = N
 def _sparql(url: str, text: str, *, auth: Auth, timeout: float, doing: str, update: bool = False,
             accept: str | None = None, user_query: bool = False) -> Response:
     built = _sparql_request(url, text, update=update, accept=accept)
+    assert built.data is None or isinstance(built.data, bytes), "SPARQLWrapper encodes the body"
     answer = request(built.get_method(), built.full_url, auth=auth, doing=doing, timeout=timeout,
                      body=built.data, headers=dict(built.header_items()))
     if not 200 <= answer.status < 300:
@@ -353,7 +356,7 @@ def query_type(query: str) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sw.setQuery(query)
-    return sw.queryType
+    return sw.queryType or "SELECT"  # setQuery always sets it
 
 
 def count_triples(url: str, graph: str | None, *, auth: Auth, timeout: float) -> int:

@@ -144,8 +144,7 @@ def _build(loader: yaml.CSafeLoader, path: Path) -> Any:  # noqa: PLR0915 - one 
 
     while True:
         event = get_event()
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if isinstance(event, yaml.ScalarEvent):
             if event.anchor is not None or event.tag is not None:
                 raise _properties(event, path, stack)
             text = event.value
@@ -160,7 +159,7 @@ def _build(loader: yaml.CSafeLoader, path: Path) -> Any:  # noqa: PLR0915 - one 
                 add(value, event)
             else:
                 root = value
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if event.anchor is not None or event.tag is not None:
                 raise _properties(event, path, stack)
             if stack and stack[-1][1] is _KEY:
@@ -168,21 +167,21 @@ def _build(loader: yaml.CSafeLoader, path: Path) -> Any:  # noqa: PLR0915 - one 
             if len(stack) >= MAX_DEPTH:      # before the scanner goes deeper: its cost grows with the depth
                 raise _refuse(event, path, f"nested more than {MAX_DEPTH} deep; data/ is at most a few levels",
                               "write a list as `- item` lines, one value each", stack)
-            stack.append([{}, _KEY] if kind is yaml.MappingStartEvent else [[], None])
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            stack.append([{}, _KEY] if isinstance(event, yaml.MappingStartEvent) else [[], None])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             container = stack.pop()[0]
             if stack:
                 add(container, event)
             else:
                 root = container
-        elif kind is yaml.AliasEvent:
+        elif isinstance(event, yaml.AliasEvent):
             raise _refuse(event, path, f"alias *{event.anchor}: aliases are not allowed in data/",
                           "write the value out in full where it is used", stack)
-        elif kind is yaml.DocumentStartEvent:
+        elif isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
                 raise _refuse(event, path, "a second YAML document ('---')", "keep one document a file")
-        elif kind is yaml.StreamEndEvent:
+        elif isinstance(event, yaml.StreamEndEvent):
             return root
 
 

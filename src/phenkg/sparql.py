@@ -9,8 +9,10 @@ error; `rowcap`, `results` and `query_errors` tokenize with `TOKEN` / `tokens`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import lru_cache, wraps
+from functools import lru_cache, update_wrapper
+from typing import Generic, TypeVar
 
 from phenkg.errors import BadQueryError
 
@@ -71,21 +73,23 @@ def decode_escapes(query: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)), query)
 
 
+R = TypeVar("R")
 MEMO_TEXT = 16_384   # texts up to this length are memoised (1,024 of them); longer ones are not kept,
                      # so memory stays bounded
 
 
-def memo_short_texts(function):
+class memo_short_texts(Generic[R]):
     """`function`, a pure function of a request text (its first argument), memoised for texts up to
     MEMO_TEXT characters: endpoints see the same queries again and again."""
-    cached = lru_cache(maxsize=1024)(function)
 
-    @wraps(function)
-    def call(text: str, *args):
-        return cached(text, *args) if len(text) <= MEMO_TEXT else function(text, *args)
+    def __init__(self, function: Callable[..., R]) -> None:
+        self._function = function
+        self._cached = lru_cache(maxsize=1024)(function)
+        self.cache_info = self._cached.cache_info
+        update_wrapper(self, function)
 
-    call.cache_info = cached.cache_info
-    return call
+    def __call__(self, text: str, *args: Hashable) -> R:
+        return self._cached(text, *args) if len(text) <= MEMO_TEXT else self._function(text, *args)
 
 
 @memo_short_texts

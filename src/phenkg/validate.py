@@ -168,9 +168,10 @@ def _results(report: Graph, shapes: Graph) -> list[Result]:
     for node in report.subjects(RDF.type, SH.ValidationResult):
         messages = sorted(str(m) for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal))
         value = report.value(node, SH.value)
+        severity = report.value(node, SH.resultSeverity)
         component = str(report.value(node, SH.sourceConstraintComponent) or "")
         results.append(Result(
-            severity=SEVERITIES.get(report.value(node, SH.resultSeverity), "Violation"),
+            severity=SEVERITIES.get(severity, "Violation") if isinstance(severity, URIRef) else "Violation",
             focus=str(report.value(node, SH.focusNode) or ""),
             path=_path_text(report, report.value(node, SH.resultPath)),
             value="" if value is None else str(value),

@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from phenkg.errors import PhenkgError
 from phenkg.vocab import RDF as RDF_NS
@@ -28,6 +30,7 @@ _NODE_KNOWN = {RDF.type, SH.targetClass, SH.property, SH.sparql, SH.severity, SH
                SH.description, URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
                URIRef("http://www.w3.org/2000/01/rdf-schema#comment")}
 
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal  # a value as the engines read it
 TYPED = "?this a <{target}> ."
 RDF_TYPE = f"<{RDF_NS}type>"
 
@@ -73,16 +76,18 @@ class Compiled:
     def __init__(self, shapes: Graph) -> None:
         self.shapes = shapes
         self.prefixes = self._prefixes()
-        self.node_shapes = sorted(set(shapes.subjects(SH.targetClass, None)), key=str)
+        found = sorted(set(shapes.subjects(SH.targetClass, None)), key=str)
         for other in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target):
             if (None, other, None) in shapes:
                 raise Unsupported(f"{other} targets are not compiled")
-        for shape in self.node_shapes:
-            if isinstance(shape, BNode):
+        self.node_shapes: list[URIRef] = []
+        for shape in found:
+            if not isinstance(shape, URIRef):
                 raise Unsupported("node shapes must be IRIs")
             for pred in shapes.predicates(shape):
                 if pred not in _NODE_KNOWN and str(pred).startswith(str(SH)):
                     raise Unsupported(f"shape {shape} uses {pred}")
+            self.node_shapes.append(shape)
 
     def _prefixes(self) -> str:
         lines = []
@@ -96,6 +101,8 @@ class Compiled:
         for shape in self.node_shapes:
             for target in self.shapes.objects(shape, SH.targetClass):
                 for prop in self.shapes.objects(shape, SH.property):
+                    if not isinstance(prop, (BNode, URIRef)):
+                        raise Unsupported(f"property shape {prop!r} of {shape}")
                     for pred in self.shapes.predicates(prop):
                         if pred not in _KNOWN and str(pred).startswith(str(SH)):
                             raise Unsupported(f"property shape of {shape} uses {pred}")
@@ -127,8 +134,17 @@ class Check:
     prop: Property
     component: str
     condition: str
-    confirm: Callable[[object], bool] | None = None  # True when the value really violates
-    arg: object = None
+    confirm: Callable[[OxTerm], bool] | None = None  # True when the value really violates
+    # the constraint's parameter: the datatype or class IRI, the sh:nodeKind, (sh:minInclusive or
+    # sh:maxInclusive, 1 or -1), the sh:minLength, the sh:pattern compiled
+    arg: str | URIRef | tuple[Literal, int] | int | re.Pattern[str] | None = None
+
+
+def integer(shapes: Graph, node: Node, parameter: URIRef) -> int | None:
+    """A whole-number parameter of a shape (sh:minCount, sh:maxCount, sh:minLength): its literal's
+    lexical form read as an int; None when the shape has none."""
+    value = shapes.value(node, parameter)
+    return None if value is None else int(str(value))
 
 
 def compile_checks(c: Compiled, prop: Property, typed: str) -> Iterator[Check]:
@@ -144,6 +160,8 @@ def compile_checks(c: Compiled, prop: Property, typed: str) -> Iterator[Check]:
         tests = {SH.IRI: "isIRI(?v)", SH.Literal: "isLiteral(?v)", SH.BlankNode: "isBlank(?v)",
                  SH.BlankNodeOrIRI: "!isLiteral(?v)", SH.IRIOrLiteral: "!isBlank(?v)",
                  SH.BlankNodeOrLiteral: "!isIRI(?v)"}
+        if not isinstance(kind, URIRef) or kind not in tests:
+            raise Unsupported(f"sh:nodeKind {kind!r} of {prop.shape}")
         yield Check(prop, "NodeKindConstraintComponent", f"!({tests[kind]})", arg=kind)
     if (cls := shapes.value(node, SH["class"])) is not None:
         yield Check(prop, "ClassConstraintComponent", f"NOT EXISTS {{ ?v {typed_path(typed)} <{cls}> }}",
@@ -152,24 +170,30 @@ def compile_checks(c: Compiled, prop: Property, typed: str) -> Iterator[Check]:
     for bound, op, sign, component in ((SH.minInclusive, ">=", 1, "MinInclusiveConstraintComponent"),
                                        (SH.maxInclusive, "<=", -1, "MaxInclusiveConstraintComponent")):
         if (limit := shapes.value(node, bound)) is not None:
+            if not isinstance(limit, Literal):
+                raise Unsupported(f"{bound} of {prop.shape} is {limit!r}, not a literal")
             # numbers compare in SPARQL; anything else as pySHACL compares it (rdflib's own rules)
             yield Check(prop, component,
                          f"!(isLiteral(?v) && ({numeric})) || !COALESCE(?v {op} {sparql_term(limit)}, false)",
-                         lambda value, limit=limit, sign=sign: not _in_range(value, limit, sign),
-                         arg=(limit, sign))
-    if (n := shapes.value(node, SH.minLength)) is not None:
-        yield Check(prop, "MinLengthConstraintComponent", f"isBlank(?v) || STRLEN(STR(?v)) < {int(n)}",
-                     arg=int(n))
+                         partial(_out_of_range, limit=limit, sign=sign), arg=(limit, sign))
+    if (n := integer(shapes, node, SH.minLength)) is not None:
+        yield Check(prop, "MinLengthConstraintComponent", f"isBlank(?v) || STRLEN(STR(?v)) < {n}", arg=n)
     if (pattern := shapes.value(node, SH.pattern)) is not None:
         flags = str(shapes.value(node, SH.flags) or "")
         regex = re.compile(str(pattern), (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0)
                            | (re.S if "s" in flags else 0) | (re.X if "x" in flags else 0))
-        yield Check(prop, "PatternConstraintComponent", "true",
-                     lambda value, regex=regex: isinstance(value, ox.BlankNode)
-                     or not regex.search(value.value), arg=regex)
+        yield Check(prop, "PatternConstraintComponent", "true", partial(_unmatched, regex=regex), arg=regex)
 
 
-def _in_range(value, limit: Literal, sign: int) -> bool:
+def _unmatched(value: OxTerm, regex: re.Pattern[str]) -> bool:
+    return isinstance(value, ox.BlankNode) or not regex.search(value.value)
+
+
+def _out_of_range(value: OxTerm, limit: Literal, sign: int) -> bool:
+    return not _in_range(value, limit, sign)
+
+
+def _in_range(value: OxTerm, limit: Literal, sign: int) -> bool:
     """pySHACL's comparison of a value with sh:minInclusive (sign 1) or sh:maxInclusive (sign -1)."""
     from pyshacl.rdfutil.compare import compare_literal
 

@@ -6,11 +6,11 @@ results of one focus node on one path (`report_focus`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import SH
 
 from phenkg.fastshacl.compile import (
@@ -22,6 +22,7 @@ from phenkg.fastshacl.compile import (
     Property,
     Unsupported,
     compile_checks,
+    integer,
     sparql_term,
 )
 from phenkg.fastshacl.terms import (
@@ -62,6 +63,7 @@ def _value_test(check: Check, terms: Terms, classes: Callable[[str], tuple]) -> 
             return kind != LITERAL_KIND or dt != arg or (integer and not _INTEGER_LEXICAL.fullmatch(text))
         return datatype
     if component == "NodeKindConstraintComponent":
+        assert isinstance(arg, URIRef)
         kinds = _KIND_OF[arg]
         return lambda term: term[0] not in kinds
     if component == "ClassConstraintComponent":
@@ -70,7 +72,10 @@ def _value_test(check: Check, terms: Terms, classes: Callable[[str], tuple]) -> 
             return key is None or arg not in classes(key)
         return not_of_class
     if component in ("MinInclusiveConstraintComponent", "MaxInclusiveConstraintComponent"):
+        assert isinstance(arg, tuple)
+        assert check.confirm is not None
         limit, sign = arg
+        confirm = check.confirm
         bound = limit.value if limit.datatype == URIRef(XSD_INTEGER) and type(limit.value) is int else None
 
         def out_of_range(term: tuple) -> bool:
@@ -83,12 +88,16 @@ def _value_test(check: Check, terms: Terms, classes: Callable[[str], tuple]) -> 
                 flagged = (int(text) - bound) * sign < 0
             else:
                 flagged = terms.holds(check.condition, term)
-            return flagged and check.confirm(to_ox(term))
+            return flagged and confirm(to_ox(term))
         return out_of_range
     if component == "MinLengthConstraintComponent":
-        return lambda term: term[0] == BNODE_KIND or len(term[1]) < arg
+        assert isinstance(arg, int)
+        length = arg
+        return lambda term: term[0] == BNODE_KIND or len(term[1]) < length
     if component == "PatternConstraintComponent":
-        return lambda term: term[0] == BNODE_KIND or not arg.search(term[1])
+        assert isinstance(arg, re.Pattern)
+        pattern = arg
+        return lambda term: term[0] == BNODE_KIND or not pattern.search(term[1])
     raise Unsupported(f"{component} is not compiled for N-Triples")
 
 
@@ -138,9 +147,11 @@ class _Path:
             node_key(key[:-3])  # no subject's key, so not checked yet: Unsupported unless an IRI or blank node
             state = -1
         form = (state & NUMBER_MASK if state >= 0 else -1) * 2 + (key[0] == "_")  # -2, -1: no classes
-        if (fails := self.by_form.get(form, False)) is False:
+        try:
+            return self.by_form[form]
+        except KeyError:
             fails = self.by_form[form] = self.fails(key_term(key))
-        return fails
+            return fails
 
     def value(self, rest: str, parse: Callable[[str], tuple]) -> tuple[object, tuple | None]:
         """The identity of a value written `rest` (what follows the predicate) and the tests it fails."""
@@ -148,7 +159,9 @@ class _Path:
                 and "\\" not in rest and (state := self.engine.classes.get(rest)) is not None and state >= 0:
             # a subject (a node as written is its key): tested once per class set, so no cache needed
             form = (state & NUMBER_MASK) * 2 + (rest[0] == "_")
-            if (fails := self.by_form.get(form, False)) is False:
+            try:
+                fails = self.by_form[form]
+            except KeyError:
                 fails = self.by_form[form] = self.fails(key_term(rest))
             return rest, fails
         if (found := self.cache.get(rest)) is not None:
@@ -170,7 +183,7 @@ def _identity(term: tuple) -> object:
     return term if term[0] == LITERAL_KIND else term_key(term)
 
 
-def _text(identity: object) -> str:
+def _text(identity: str | tuple) -> str:
     if isinstance(identity, str):
         return identity[1:-4] if identity[0] == "<" else identity[2:-3]
     return identity[1]
@@ -184,21 +197,20 @@ class Core:
         self.inverse_values: set[str] = set()  # inverse predicates whose values (not only counts) are checked
         node = c.shapes.value
         for (_, target), props in c.by_target().items():
-            paths: dict[str, _Path] = {}
+            paths: dict[str, list[_PyProperty]] = {}
             for index, prop in enumerate(props):
-                low, high = node(prop.node, SH.minCount), node(prop.node, SH.maxCount)
-                has_value = node(prop.node, SH.hasValue)
-                if has_value is not None:
-                    sparql_term(has_value)  # Unsupported for a blank node, as in validate_store
-                    if isinstance(has_value, URIRef):
-                        has_value = (IRI_KIND, str(has_value), "", "")
+                low, high = integer(c.shapes, prop.node, SH.minCount), integer(c.shapes, prop.node, SH.maxCount)
+                has_value: tuple | None = None
+                if (value := node(prop.node, SH.hasValue)) is not None:
+                    sparql_term(value)  # Unsupported unless an IRI or a literal, as in validate_store
+                    if isinstance(value, Literal):
+                        datatype = str(value.datatype) if value.datatype else None
+                        has_value = terms.literal(str(value), value.language, datatype)
                     else:
-                        datatype = str(has_value.datatype) if has_value.datatype else None
-                        has_value = terms.literal(str(has_value), has_value.language, datatype)
+                        has_value = (IRI_KIND, str(value), "", "")
                 tests = [(check, _value_test(check, terms, engine.classes_of))
                          for check in compile_checks(c, prop, TYPED)]
-                compiled = _PyProperty(prop, index, None if low is None else int(low),
-                                       None if high is None else int(high), has_value, tests)
+                compiled = _PyProperty(prop, index, low, high, has_value, tests)
                 paths.setdefault(prop.path, []).append(compiled)
                 if prop.path.startswith("^") and (tests or has_value is not None):
                     self.inverse_values.add(prop.path.removeprefix("^"))
@@ -214,7 +226,7 @@ class Core:
             check.arg for _, paths in self.groups for path in paths for p in path.props for check, _ in p.tests
             if check.component == "ClassConstraintComponent"} | {
             p.has_value[1] for _, paths in self.groups for path in paths if id(path) in self.by_classes
-            for p in path.props}
+            for p in path.props if p.has_value is not None}  # all of them have one (by_classes)
         self.inverse_predicates = {path.predicate for _, paths in self.groups for path in paths if path.inverse}
         self.predicates = {path.predicate for _, paths in self.groups for path in paths
                            if not path.inverse and id(path) not in self.by_classes}
@@ -224,18 +236,20 @@ class Core:
         """What a subject with these classes is checked for, if it is a focus node: its inverse paths,
         its other paths (with what `Streaming._focus` needs at hand), the predicates these read, and the
         sh:hasValue rdf:type shapes its classes fail."""
-        if (plan := self._plans.get(classes, False)) is False:
+        try:
+            return self._plans[classes]
+        except KeyError:
             paths = [path for target, paths in self.groups if target in classes for path in paths]
             read = [path for path in paths if not path.inverse and id(path) not in self.by_classes]
             missing = tuple(prop for path in paths if id(path) in self.by_classes for prop in path.props
-                            if prop.has_value[1] not in classes)
+                            if prop.has_value is not None and prop.has_value[1] not in classes)
             plan = self._plans[classes] = (
                 tuple(path for path in paths if path.inverse), tuple((p, p.predicate, p.quiet_one) for p in read),
                 frozenset(path.predicate for path in read), missing) if paths else None
-        return plan
+            return plan
 
 
-def report_focus(path: _Path, key: str, n: int, known: list, engine: Streaming) -> None:
+def report_focus(path: _Path, key: str, n: int, known: Sequence[tuple], engine: Streaming) -> None:
     """The results of one focus node on one path, given its number of values and the tests each fails."""
     out = engine.results
     identities = {identity for identity, _ in known}

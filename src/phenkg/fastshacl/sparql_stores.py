@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import pyoxigraph as ox
 from rdflib import RDF, BNode, URIRef, Variable
@@ -157,7 +158,7 @@ class SparqlStores:
         self.static: dict[tuple[str, ...], int | None] = {}
         self.counts: dict[int, int] = {}  # lines per set of constraints (a bit mask) that read them
         self.buffers: dict[tuple[int, bool], list[str]] = {}
-        self.files: dict[tuple[int, bool], object] = {}
+        self.files: dict[tuple[int, bool], TextIO] = {}
         self.paths: dict[tuple[int, bool], str] = {}  # (mask, with blank nodes) -> temp file
         self.masks: dict[frozenset, dict[str, int]] = {}
         self.blank: list[str] = []  # lines of the first store with a blank node
@@ -311,7 +312,7 @@ class SparqlStores:
                         started = time.monotonic()
                         self.results[n] = list(run_sparql(store, self.c, constraint, TYPED))
                         self.timings.append((str(constraint.shape).rsplit("#", 1)[-1], time.monotonic() - started))
-                store = None
+                del store  # before the next store is loaded
         except BaseException as error:
             self.error = error
             while reading and self.queue.get() is not None:  # so that the main thread never waits

@@ -15,6 +15,7 @@ from phenkg.fastshacl.compile import (
     Property,
     SparqlConstraint,
     compile_checks,
+    integer,
     sparql_constraints,
     sparql_term,
 )
@@ -30,9 +31,9 @@ def _value_text(term) -> str:
     return "" if term is None else term.value
 
 
-def _count_test(low, high) -> str:
-    tests = ([f"COUNT(?v) < {int(low)}"] if low is not None else []) + (
-        [f"COUNT(?v) > {int(high)}"] if high is not None else [])
+def _count_test(low: int | None, high: int | None) -> str:
+    tests = ([f"COUNT(?v) < {low}"] if low is not None else []) + (
+        [f"COUNT(?v) > {high}"] if high is not None else [])
     return " || ".join(tests)
 
 
@@ -44,7 +45,7 @@ def _result(prop: Property, focus, component: str, value=None) -> Result:
 def _check_target(store, c: Compiled, target: str, props: list[Property], typed: str) -> Iterator[Result]:
     """All core constraints of the property shapes on one target class, in three queries."""
     shapes, focus = c.shapes, typed.format(target=target)
-    counted = [(p, shapes.value(p.node, SH.minCount), shapes.value(p.node, SH.maxCount)) for p in props]
+    counted = [(p, integer(shapes, p.node, SH.minCount), integer(shapes, p.node, SH.maxCount)) for p in props]
     counted = [(p, lo, hi) for p, lo, hi in counted if lo is not None or hi is not None]
     if counted:
         # values that are there, counted per focus node and property (only nodes with at least one)
@@ -56,12 +57,12 @@ def _check_target(store, c: Compiled, target: str, props: list[Property], typed:
              f"GROUP BY ?this ?k HAVING ({having})")
         for this, k, n in _rows(store, q):
             prop, lo, hi = counted[int(k.value)]
-            if lo is not None and int(n.value) < int(lo):
+            if lo is not None and int(n.value) < lo:
                 yield _result(prop, this, "MinCountConstraintComponent")
-            if hi is not None and int(n.value) > int(hi):
+            if hi is not None and int(n.value) > hi:
                 yield _result(prop, this, "MaxCountConstraintComponent")
         # focus nodes with no value at all, where at least one is required
-        needed = [(k, p) for k, (p, lo, _) in enumerate(counted) if lo is not None and int(lo) > 0]
+        needed = [(k, p) for k, (p, lo, _) in enumerate(counted) if lo is not None and lo > 0]
         if needed:
             branches = " UNION ".join(
                 f"{{ {focus} FILTER NOT EXISTS {{ ?this {p.path} ?v }} BIND({k} AS ?k) }}" for k, p in needed)

@@ -4,13 +4,15 @@ one subject at a time; the same results as `validate_store` without loading the 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import logging
 import tempfile
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import cast
 
 from rdflib import Graph
 
@@ -51,7 +53,7 @@ class Streaming:
         most = max([path.high if path.high != float("inf") else path.low for _, paths in self.core.groups
                     for path in paths if path.inverse], default=0)
         self.packed = {p: 16 + 12 * n for n, p in enumerate(counted)} if most < COUNT_MASK else {}
-        self.inverse: dict[str, dict[str, object]] = {p: {} for p in self.core.inverse_predicates
+        self.inverse: dict[str, dict[str, list[str]]] = {p: {} for p in self.core.inverse_predicates
                                                       if p not in self.packed}
         self.canon: dict[str, str] = {}  # predicates seen, <iri>
         self.results: list[Result] = []
@@ -147,21 +149,22 @@ class Streaming:
         return named, keys, self.sparql.mask_of(keys) if self.sparql is not None else 0
 
     def _scan(self, lines: Callable[[], Iterable[str]]) -> None:  # noqa: PLR0915 - flat for speed
-        classes, class_sets, inverse, packed, sparql = self.classes, self.class_sets, self.inverse, self.packed, \
-            self.sparql
+        classes, class_sets, inverse, packed = self.classes, self.class_sets, self.inverse, self.packed
+        # flags 4 and 16, the lines a SPARQL constraint reads, are only set when there are SPARQL constraints
+        sparql = cast(SparqlStores, self.sparql)
         routes: dict[str, int] = {}
         types: dict[str, tuple] = {}  # what follows rdf:type -> see _type
         numbers: dict[tuple, int] = {}  # class set -> its number in class_sets
-        subject = key = None
+        subject, key = None, ""
+        flags: int | None
         found: list[str] = []  # the current subject's classes that the shapes name
         taken: list[tuple[tuple[str, ...], str, bool]] = []  # its lines that a SPARQL star may keep or drop
         pairs: set[tuple[str, str]] = set()  # its (inverse predicate, object) pairs already counted
         buffers: dict[int, list[str]] = {}
         buffered = count = checksum = 0
         runs = self.runs
-        source = lines()
-        try:
-            for line in itertools.chain.from_iterable(_batches(source)):  # None last: the end of the last subject
+        with _reading(lines) as stream:
+            for line in stream:  # None last: the end of the last subject
                 if line is not None:
                     count += 1
                     try:
@@ -249,23 +252,19 @@ class Streaming:
                             buffers, buffered = {}, 0
             if buffers:
                 sparql.extend(buffers)
-        finally:
-            if close := getattr(source, "close", None):
-                close()
         self.count, self.checksum = count, checksum
 
-    def _check(self, lines: Callable[[], Iterable[str]]) -> None:  # noqa: PLR0915 - flat for speed
+    def _check(self, lines: Callable[[], Iterable[str]]) -> None:
         canon, runs = self.canon, iter(self.runs)
         plans = [self.core.plan(kept) for kept in self.class_sets]
         # per plan, each predicate pass 1 met: True if the plan's shapes read it
-        wanted = [None if plan is None else {p: p in plan[2] for p in canon} for plan in plans]
-        subject = key = plan = None
+        wanted = [{} if plan is None else {p: p in plan[2] for p in canon} for plan in plans]
+        subject, key, plan = None, "", None
         reads: dict[str, bool] = {}
         values: dict[str, str | list[str]] = {}  # the subject's values on the paths its shapes read
         count = checksum = 0
-        source = lines()
-        try:
-            for line in itertools.chain.from_iterable(_batches(source)):  # None last: the end of the last subject
+        with _reading(lines) as stream:
+            for line in stream:  # None last: the end of the last subject
                 if line is not None:
                     count += 1
                     try:
@@ -302,13 +301,10 @@ class Streaming:
                         continue
                 if (known := values.get(p)) is None:
                     values[p] = rest
-                elif known.__class__ is str:
+                elif isinstance(known, str):
                     values[p] = [known, rest]
                 else:
                     known.append(rest)
-        finally:
-            if close := getattr(source, "close", None):
-                close()
         if (count, checksum) != (self.count, self.checksum):
             raise Unsupported("the lines changed between the two passes")
 
@@ -375,7 +371,19 @@ class Streaming:
             return self.terms.parse(fields[2][:-3])
 
 
-def _batches(source: Iterable[str]) -> Iterator[list]:
+@contextlib.contextmanager
+def _reading(lines: Callable[[], Iterable[str]]) -> Iterator[Iterator[str | None]]:
+    """One pass over the lines: a fresh source from `lines()`, read in batches, with None last; the
+    source is closed however the pass ends."""
+    source = lines()
+    try:
+        yield itertools.chain.from_iterable(_batches(source))
+    finally:
+        if close := getattr(source, "close", None):
+            close()
+
+
+def _batches(source: Iterable[str]) -> Iterator[Sequence[str | None]]:
     """The lines in lists, by `readlines` where the source has it (a file, or the build's pipe, whose
     iterator would add a generator step per line), then [None]."""
     if (readlines := getattr(source, "readlines", None)) is not None:

@@ -82,8 +82,8 @@ class Request:
         return self.environ.get("HTTP_ACCEPT")
 
     def param(self, name: str) -> str | None:
-        values = self.params.get(name) or [None]
-        return values[0]
+        values = self.params.get(name)
+        return values[0] if values else None
 
     def content_type(self) -> tuple[str, dict[str, str]]:
         raw = self.environ.get("CONTENT_TYPE", "")

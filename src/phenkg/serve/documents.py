@@ -136,7 +136,8 @@ def service_description(endpoint: str, triples: int) -> list:
     out = [Triple(service, a, NamedNode(SD + "Service")),
            Triple(service, NamedNode(SD + "endpoint"), service),
            Triple(service, NamedNode(SD + "supportedLanguage"), NamedNode(SD + "SPARQL11Query"))]
-    out += [Triple(service, NamedNode(SD + "resultFormat"), NamedNode(W3C_FORMATS + f.w3c)) for f in RESULT_FORMATS]
+    out += [Triple(service, NamedNode(SD + "resultFormat"), NamedNode(W3C_FORMATS + f.w3c))
+            for f in RESULT_FORMATS if f.w3c]
     return [*out, Triple(service, NamedNode(SD + "defaultDataset"), dataset),
             Triple(dataset, a, NamedNode(SD + "Dataset")),
             Triple(dataset, NamedNode(SD + "defaultGraph"), graph),

@@ -53,6 +53,7 @@ def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None
     else:
         from phenkg.graph import build_store
         from phenkg.store import read_catalog
+        assert data is not None, "a store is built from data/ or from a dist/"
         store = build_store(read_catalog(data), base, path=str(path))
     count = len(store)
     store.flush()
@@ -68,6 +69,7 @@ def serve(options: ServeOptions) -> None:
 
     started = time.monotonic()
     settings = _settings(options, options.public_url)
+    assert settings.dist is not None  # _settings always names one
     config = ServeConfig(str(settings.dist / storedir.STORE), settings_to_json(settings), timeout=options.timeout,
                          workers=max(1, options.workers), max_memory_mb=options.max_memory_mb,
                          triples=settings.triples or 0, started=started)
@@ -83,6 +85,7 @@ def get_once(options: ServeOptions, target: str, accept: str) -> tuple[int, byte
 
     shown = f"[{options.host}]" if ":" in options.host else options.host
     settings = _settings(options, options.public_url or f"http://{shown}:{options.port}/")
+    assert settings.dist is not None  # _settings always names one
     store = pyoxigraph.Store.read_only(str(settings.dist / storedir.STORE))
     app = create_app(Executor(store), settings, store)
     answer: dict = {}
@@ -100,6 +103,7 @@ def _settings(options: ServeOptions, public_url: str | None) -> Settings:
     """The app's settings over the dist/ to serve: `--dist`, or the cached build of `--data`."""
     dist = options.dist
     if dist is None:
+        assert options.data is not None, "serve data/ or a dist/"
         dist = cached_build(options.data, options.base, options.shapes or None, options.ontology)
     figures = storedir.figures(dist)
     if figures is None:
@@ -155,6 +159,7 @@ def running(store_path: Path, settings: Settings, *, host: str = "127.0.0.1", re
         file.write_bytes(ServeConfig(str(store_path), settings_to_json(settings), **config).to_json())
         process = subprocess.Popen([sys.executable, "-m", "phenkg.serve.front", str(file), host, "0"],
                                    stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None  # a pipe, as asked
         try:
             deadline = time.monotonic() + ready_within
             line = ""

@@ -132,7 +132,7 @@ def shipped_files() -> list[Path]:
     """The shapes, ontology and context this installation ships (in a checkout: its top-level folders)."""
     from phenkg import resources
 
-    files = [Path(f) for f in (*resources.shapes_files(), resources.ontology_file(), resources.context_file())
+    files = [Path(str(f)) for f in (*resources.shapes_files(), resources.ontology_file(), resources.context_file())
              if f is not None]
     return [*files, *{f.parent for f in files}]          # their folders too: the shapes are listed
 

@@ -12,6 +12,8 @@ recursion bound refuses queries nested too deeply (a 400) before the engine pars
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from phenkg import sparql
 from phenkg.serve.http import HttpError
 from phenkg.sparql import Checked, decode_escapes, memo_short_texts, tokens
@@ -29,7 +31,7 @@ def check_query(query: str, refuse_service: bool = True) -> Checked:
 __all__ = ["Checked", "check_graphs", "check_query", "decode_escapes", "memo_short_texts", "tokens"]
 
 
-def check_graphs(requested: list[str], available: frozenset[str], where: str) -> None:
+def check_graphs(requested: Iterable[str], available: frozenset[str], where: str) -> None:
     """FROM, FROM NAMED and the protocol's graph parameters may only name graphs this store holds.
 
     Nothing is ever fetched or read for a graph name: an unknown name (a URL, a file:) is refused.

@@ -79,19 +79,14 @@ class Describer:
                 return [q.triple for q in quads[:1]]
         return []
 
-    def jsonld(self, iri: str) -> dict | list:
-        """schema.org JSON-LD: phenkg.jsonld when the export module provides it, else expanded JSON-LD."""
-        out, owned, _ = self.description(iri)      # 404 for IRIs the dataset lacks
-        try:
-            from phenkg import jsonld
-        except ImportError:
-            jsonld = None
-        if jsonld is not None:
-            if iri.startswith(self.iris.namespace("paper")) and hasattr(jsonld, "paper_document"):
-                return jsonld.paper_document(self.store, iri, self.base)
-            if hasattr(jsonld, "node_document"):
-                return jsonld.node_document(self.store, iri)
-        return json.loads(serialize(out + [t for ts in owned.values() for t in ts], JSONLD.name))
+    def jsonld(self, iri: str) -> dict | None:
+        """schema.org JSON-LD (phenkg.jsonld); None for an IRI that only the links to it mention."""
+        from phenkg import jsonld
+
+        self.description(iri)      # 404 for IRIs the dataset lacks
+        if iri.startswith(self.iris.namespace("paper")):
+            return jsonld.paper_document(self.store, iri, self.base)
+        return jsonld.node_document(self.store, iri)
 
 
 def local_href(iri: str, base: str) -> str | None:
@@ -113,7 +108,7 @@ def term_html(term, describer: Describer) -> str:
     kind = type(term).__name__
     if kind == "NamedNode":
         if local_href(term.value, describer.base):
-            label = describer.label(term.value) or describer.iris.relative(term.value)
+            label = describer.label(term.value) or describer.iris.relative(term.value) or ""
             return iri_link(term.value, label, describer.base)
         return link(term.value, curie(term.value))
     if kind == "Literal":

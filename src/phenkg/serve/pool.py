@@ -54,10 +54,12 @@ class _OverBudget(Exception):
 
 class Evaluator:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
+        if process.stdin is None or process.stdout is None:
+            raise ValueError("an evaluator is started with pipes for its stdin and stdout")
+        self.process, self.stdin, self.stdout = process, process.stdin, process.stdout
 
     async def send(self, header: bytes, body: bytes) -> None:
-        stdin = self.process.stdin
+        stdin = self.stdin
         stdin.write(FRAME.pack(len(header), len(body)) + header + body)
         if stdin.transport.get_write_buffer_size():      # only a large body waits for the pipe
             await stdin.drain()
@@ -67,7 +69,7 @@ class Evaluator:
 
         The sizes are read first: a body larger than an answer may be is refused unread, and one
         that does not fit the front's budget is read in small pieces and dropped."""
-        stdout = self.process.stdout
+        stdout = self.stdout
         header_size, body_size = FRAME.unpack(await stdout.readexactly(FRAME.size))
         if header_size > 1 << 20 or body_size > pool.max_answer:
             raise _TooLarge

@@ -21,7 +21,8 @@ _CHARACTER_CLASSES = ("\\u{", "'..=", "' ..= '")
 def undeclared_prefixes(query: str) -> list[str]:
     """Prefixes the query uses in prefixed names (`schema:name`, `:x`) but never declares, in order."""
     toks = tokens(decode_escapes(query))
-    declared, used = set(), {}
+    declared: set[str] = set()
+    used: dict[str, None] = {}  # an ordered set
     for i, (kind, text) in enumerate(toks):
         if kind != "word" or ":" not in text:
             continue

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
-from pyoxigraph import NamedNode, QueryResultsFormat
+from pyoxigraph import NamedNode
 
+from phenkg.formats import BY_NAME
 from phenkg.serve import rowcap
 from phenkg.serve.http import HttpError
 from phenkg.serve.results import write_boolean, write_graph, write_select
@@ -49,7 +50,7 @@ def execute(store, job: Job) -> Outcome:
             except SyntaxError:
                 pass          # the rewrite misread the query: answer it unchanged (and report its error)
             else:
-                body = solutions.serialize(format=getattr(QueryResultsFormat, rowcap.FORMATS[job.fmt]))
+                body = solutions.serialize(format=BY_NAME[job.fmt].results_format)
                 return Outcome(*rowcap.cut(body, job.fmt, job.max_rows))
     result = store.query(job.query, **options)
     if job.form == "ask":
