@@ -39,6 +39,8 @@ from phenkg.serve.evaluator import ServeConfig, settings_to_json
 
 from .conftest import BASE, DATA
 
+pytestmark = pytest.mark.slow   # attacks on real servers: not in the fast loop (-m "not slow")
+
 SRC = str(Path(phenkg.__file__).resolve().parents[1])
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
 

@@ -29,6 +29,8 @@ from phenkg.vocab import PREFIXES, Iris
 
 from .conftest import BASE, DATA, ROOT
 
+pytestmark = pytest.mark.slow   # builds killed mid-way, in real processes: not in the fast loop (-m "not slow")
+
 SEED_PAPERS = 209
 
 

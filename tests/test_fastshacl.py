@@ -71,6 +71,7 @@ def engines(lines: list[str], shapes) -> tuple[list[Result], list[Result], list[
     return validate(graph, shapes=shapes).results, validate_store(store_of(lines), shapes), streamed(lines, shapes)
 
 
+@pytest.mark.slow   # pySHACL over a whole graph: seconds
 def test_same_results_on_the_seed(seed, shapes):
     slow, fast, lines = engines(sorted(set(seed)), shapes)
     assert fast == slow
@@ -78,6 +79,7 @@ def test_same_results_on_the_seed(seed, shapes):
     assert {r.severity for r in fast} == {"Warning"}
 
 
+@pytest.mark.slow   # pySHACL over a whole graph: seconds
 def test_same_results_with_planted_violations(seed, shapes):
     slow, fast, lines = engines(sorted(set(plant(seed))), shapes)
     assert fast == slow
@@ -140,6 +142,7 @@ def _spelled_as_python(result: Result) -> Result:
     return dataclasses.replace(result, value={"NaN": "nan", "INF": "inf"}.get(result.value, result.value))
 
 
+@pytest.mark.slow   # pySHACL over a whole graph: seconds
 def test_odd_literals_as_pyshacl_reads_them(seed, shapes):
     slow, fast, lines = engines(sorted(set(odd_literals(seed))), shapes)
     assert lines == fast
@@ -197,6 +200,7 @@ def test_blank_nodes(seed, shapes):
     assert any(r.component == "SPARQLConstraintComponent" and "Kaiming  HE" in r.message for r in fast)
 
 
+@pytest.mark.slow   # pySHACL over a whole graph: seconds
 def test_inverse_paths(seed, shapes):
     """An authorship linked from two papers, and one linked from none (counts on ^phenkg:authorship)."""
     papers, ships = _nodes(seed, "Paper"), _nodes(seed, "Authorship")

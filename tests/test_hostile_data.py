@@ -18,6 +18,8 @@ from phenkg.safeyaml import MAX_FILE_BYTES
 
 from .conftest import DATA
 
+pytestmark = pytest.mark.slow   # every hostile edit through four CLI commands: not in the fast loop (-m "not slow")
+
 TITLE = "  title: Limitations of Neural Collapse for Understanding Generalization in Deep Learning\n"
 AUTHORS = "  authors:\n  - Like Hui\n  - Mikhail Belkin\n  - Preetum Nakkiran\n"
 KEYWORDS = "  keywords:\n  - Neural Collapse\n"

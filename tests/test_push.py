@@ -30,6 +30,8 @@ from phenkg.remote import Auth, Endpoints, public
 from .conftest import BASE, DATA
 from .synthetic import awesome_list
 
+pytestmark = pytest.mark.slow   # real triple stores: not in the fast loop (-m "not slow")
+
 P = BASE + "paper/"
 OWN_EXAMPLES = [
     ("papers of a topic", """

@@ -24,6 +24,8 @@ from phenkg.serve import Settings, build_disk_store, running
 
 from .conftest import BASE, DATA
 
+pytestmark = pytest.mark.slow   # attacks on real servers: not in the fast loop (-m "not slow")
+
 PAPER = f"<{BASE}ontology#Paper>"
 BUSY = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a a {PAPER} . ?c ?d ?e }}"    # about a second of work
 

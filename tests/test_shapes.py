@@ -170,6 +170,7 @@ def test_rdf_validate_shacl_agrees_on_core_constraints(path, shapes):
 @pytest.mark.node
 @pytest.mark.skipif(not HAS_NODE_PACKAGE,
                     reason="needs node and `npm install` (no node_modules/rdf-validate-shacl)")
+@pytest.mark.slow   # pySHACL over a whole graph: seconds
 def test_rdf_validate_shacl_agrees_on_the_seed_graph(catalog, shapes, tmp_path):
     from phenkg.graph import build_store, to_rdflib
 
