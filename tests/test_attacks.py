@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import pytest
 
 import phenkg
-from phenkg.serve import Settings, build_disk_store
+from phenkg.serve import Settings, build_disk_store, served
 from phenkg.serve.evaluator import ServeConfig, settings_to_json
 
 from .conftest import BASE, DATA
@@ -59,24 +59,8 @@ def server(store_path: Path, settings: Settings, **config):
     with tempfile.TemporaryDirectory(prefix="phenkg-attack-") as tmp:
         file = Path(tmp) / "config.json"
         file.write_bytes(ServeConfig(str(store_path), settings_to_json(settings), **config).to_json())
-        process = subprocess.Popen([sys.executable, "-m", "phenkg.serve.front", str(file), "127.0.0.1", "0"],
-                                   stdout=subprocess.PIPE, text=True, env=ENV)
-        try:
-            line = ""
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and "serving" not in line:
-                line = process.stdout.readline()
-                if not line:
-                    break
-            assert "serving" in line, f"the server did not start ({process.poll()})"
-            yield line.split(" at ", 1)[1].split()[0].rstrip("/"), process.pid
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        with served([sys.executable, "-m", "phenkg.serve.front", str(file), "127.0.0.1", "0"], env=ENV) as started:
+            yield started
 
 
 def _children(pid: int) -> list[int]:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from phenkg.serve import Executor, Settings, build_disk_store, create_app
+from phenkg.serve import Executor, Settings, build_disk_store, create_app, served
 
-from .conftest import BASE, DATA, ROOT
+from .conftest import BASE, DATA
 
 
 @contextlib.contextmanager
@@ -29,24 +27,7 @@ def app_over_seed(tmp: Path, *, max_rows: int = 10000):
 def live_server(*extra: str):
     """`phenkg serve` on a free loopback port (--port 0); yields its base URL; stops it after."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "phenkg.cli", "serve", "--data", str(DATA), "--host", "127.0.0.1",
-         "--port", "0", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 60
-        line = ""
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if "serving" in line or not line:
-                break
-        assert "http://" in line, f"server did not start: {line!r} {process.stderr.read()[:2000]}"
-        url = line.split("at ", 1)[1].split()[0].rstrip("/")
+    command = [sys.executable, "-m", "phenkg.cli", "serve", "--data", str(DATA), "--host", "127.0.0.1", "--port", "0",
+               *extra]
+    with served(command, env=env) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

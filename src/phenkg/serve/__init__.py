@@ -16,7 +16,7 @@ import importlib
 
 _OWNERS = {"App": "app", "Settings": "app", "create_app": "app", "Executor": "worker",
            "ServeOptions": "entry", "build_disk_store": "entry", "call": "http", "get_once": "entry",
-           "running": "entry", "serve": "entry"}
+           "running": "entry", "serve": "entry", "served": "entry"}
 __all__ = list(_OWNERS)   # resolved by __getattr__
 
 

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from phenkg.serve.evaluator import ServeConfig, settings_to_json
 from phenkg.serve.http import call, error_body
 from phenkg.serve.worker import Executor
 
-__all__ = ["ServeOptions", "build_disk_store", "call", "get_once", "running", "serve"]
+__all__ = ["ServeOptions", "build_disk_store", "call", "get_once", "running", "serve", "served"]
 
 
 @dataclass
@@ -152,28 +153,36 @@ def running(store_path: Path, settings: Settings, *, host: str = "127.0.0.1", re
             **config):
     """A real server over an existing store, in a child process on a free loopback port: yields its
     URL (without the trailing slash) and stops it afterwards. `config`: ServeConfig's fields."""
-    import subprocess
-
     with tempfile.TemporaryDirectory(prefix="phenkg-serve-") as tmp:
         file = Path(tmp) / "config.json"
         file.write_bytes(ServeConfig(str(store_path), settings_to_json(settings), **config).to_json())
-        process = subprocess.Popen([sys.executable, "-m", "phenkg.serve.front", str(file), host, "0"],
-                                   stdout=subprocess.PIPE, text=True)
-        assert process.stdout is not None  # a pipe, as asked
+        with served([sys.executable, "-m", "phenkg.serve.front", str(file), host, "0"], ready_within) as (url, _):
+            yield url
+
+
+@contextlib.contextmanager
+def served(command: list[str], ready_within: float = 60, env: dict[str, str] | None = None
+           ) -> Iterator[tuple[str, int]]:
+    """Run a command that serves (`phenkg serve`, or the front over a config) until it prints its
+    "serving ... at URL" line: yields (URL without the trailing slash, process id); stops it after."""
+    import subprocess
+
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None  # a pipe, as asked
+    try:
+        deadline = time.monotonic() + ready_within
+        line = ""
+        while time.monotonic() < deadline and "serving" not in line:
+            line = process.stdout.readline()
+            if not line:
+                break
+        if "serving" not in line:
+            raise PhenkgError(f"the server did not start (exit code {process.poll()})", path=command[-1])
+        yield line.split(" at ", 1)[1].split()[0].rstrip("/"), process.pid
+    finally:
+        process.terminate()
         try:
-            deadline = time.monotonic() + ready_within
-            line = ""
-            while time.monotonic() < deadline and "serving" not in line:
-                line = process.stdout.readline()
-                if not line:
-                    break
-            if "serving" not in line:
-                raise PhenkgError(f"the server did not start (exit code {process.poll()})", path=str(store_path))
-            yield line.split(" at ", 1)[1].split()[0].rstrip("/")
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
