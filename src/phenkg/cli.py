@@ -191,9 +191,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from phenkg.export import build
+    from phenkg.export import build, chosen_formats
     check_resources(args)
-    result = build(load(args), args.out, base=args.base, shapes=args.shapes, ontology=args.ontology)
+    formats = chosen_formats(args.formats)      # before reading data/: a typo fails at once
+    result = build(load(args), args.out, base=args.base, shapes=args.shapes, ontology=args.ontology,
+                   formats=formats)
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
 
 
@@ -310,6 +312,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("-o", "--output", default="-", help="output file, '-' for standard output (default)")
     sub = command("build", cmd_build, "graph, validation, every export and the dataset description")
     sub.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist/)")
+    sub.add_argument("--formats", metavar="LIST",
+                     help="comma-separated dumps to write, of ttl, nt, nq, trig, jsonld, rdfxml and store (the "
+                          "query store `serve --dist` opens); default all; phenkg.nt is always written")
     add_resource_options(sub)
     add_remote_commands(command, (JSON.name, CSV.name))
     return top

@@ -34,6 +34,7 @@ import pyoxigraph as ox
 
 from phenkg import atomic, graph, jsonld, ntriples, storedir
 from phenkg.atomic import atomic_output
+from phenkg.errors import PhenkgError
 from phenkg.formats import EXPORTS, JSONLD, Format
 from phenkg.model import Catalog
 from phenkg.progress import Progress
@@ -155,13 +156,30 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def build(catalog: Catalog, out_dir: Path, base: str, shapes=None, ontology: Path | None = None) -> BuildResult:
+BUILDABLE = (*EXPORTS, storedir.STORE)     # what `--formats` chooses from; N-Triples is always written
+
+
+def chosen_formats(names: str | None) -> frozenset[str]:
+    """The dumps a build writes, from `--formats` (comma-separated; None: all of them)."""
+    if names is None:
+        return frozenset(BUILDABLE)
+    chosen = {name.strip().lower() for name in names.split(",") if name.strip()}
+    unknown = sorted(chosen - set(BUILDABLE))
+    if unknown:
+        raise PhenkgError(f"unknown format(s) for --formats: {', '.join(unknown)}",
+                          hint=f"choose from {', '.join(BUILDABLE)} (phenkg.nt is always written)")
+    return frozenset(chosen | {"nt"})
+
+
+def build(catalog: Catalog, out_dir: Path, base: str, shapes=None, ontology: Path | None = None, *,
+          formats: frozenset[str] = frozenset(BUILDABLE)) -> BuildResult:
     """Build into a staging directory beside `out_dir` and swap it in whole (phenkg.atomic.replacing_dir):
     `out_dir` holds the previous build until this one is complete. BusyError if another build holds
-    `out_dir`; a PhenkgError if `out_dir` holds files a build does not write."""
+    `out_dir`; a PhenkgError if `out_dir` holds files a build does not write. `formats` (chosen_formats)
+    says which dumps to write; the others are not in the new set, nor in its dataset description."""
     out_dir = Path(out_dir)
     with atomic.replacing_dir(out_dir, owns=_owned) as staging:
-        result = _build_into(catalog, staging, base, shapes, ontology)
+        result = _build_into(catalog, staging, base, shapes, ontology, formats=formats)
     result.files = [out_dir / path.name for path in result.files]
     _say(f"{out_dir}: {len(result.files)} files; the validation report is {out_dir / 'validation.txt'}")
     return result
@@ -173,7 +191,7 @@ def _owned(name: str) -> bool:
 
 
 def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
-                ontology: Path | None = None) -> BuildResult:
+                ontology: Path | None = None, *, formats: frozenset[str] = frozenset(BUILDABLE)) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
 
     A large list is built on both cores. Validation, the longest job, runs in a process of its own
@@ -197,20 +215,23 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
             stack.callback(feed.close)  # if this process fails first, the validator sees the end
         triples = write_ntriples(graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers")),
                                  nt_path, feed)
-        if validation is not None:
+        elsewhere: list[str] = [f for f in ("ttl", "trig", "jsonld") if f in formats]  # another process, large
+        here: list[str] = [f for f in ("nq", "rdfxml") if f in formats]
+        if validation is not None and elsewhere:
             pool = _pool(stack, initializer=atomic.die_with_parent, initargs=(os.getpid(),))
-            derived = [pool.submit(write_derived, nt_path, out_dir, base, ["ttl", "trig", "jsonld"])]
-            files = write_derived(nt_path, out_dir, base, ["nq", "rdfxml"])
+            derived = [pool.submit(write_derived, nt_path, out_dir, base, elsewhere)]
+            files = write_derived(nt_path, out_dir, base, here)
         else:
             derived = []
-            files = write_derived(nt_path, out_dir, base, ["ttl", "trig", "jsonld", "rdfxml", "nq"])
+            files = write_derived(nt_path, out_dir, base, [*elsewhere, *here])
         stats = describe.GraphStats.of_ntriples(ntriples.file_chunks(nt_path))
-        files += storedir.write_store(nt_path, out_dir, triples)   # what `phenkg serve --dist` opens at once
+        if storedir.STORE in formats:   # what `phenkg serve --dist` opens at once
+            files += storedir.write_store(nt_path, out_dir, triples)
         for future in derived:
             files += future.result()
         result = (validation.result() if validation is not None
                   else validate_files(nt_path, out_dir, lines_of, streamed=False, shapes=shapes))
-    dumps = [(EXPORTS[name], _path(out_dir, name)) for name in EXPORTS]
+    dumps = [(EXPORTS[name], _path(out_dir, name)) for name in EXPORTS if name in formats]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
                           *ontology_files(ontology).items()]:
         with atomic_output(out_dir / name) as out:
