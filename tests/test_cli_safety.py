@@ -91,3 +91,10 @@ def test_help_opens_with_a_sentence_for_users():
     assert "phenkg import LIST.md" in done.stdout
     assert "phenkg serve" in done.stdout
     assert "exit codes" not in description
+
+
+def test_serve_names_a_missing_data_folder(tmp_path):
+    done = phenkg("serve", "--data", str(tmp_path / "nowhere"), "--get", "/", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no such folder" in done.stderr
+    assert "Traceback" not in done.stderr

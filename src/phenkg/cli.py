@@ -73,11 +73,15 @@ def say(message: str) -> None:
 
 def load(args: argparse.Namespace) -> Catalog:
     from phenkg.store import read_catalog
-    if not args.data.is_dir():
-        what = "not a folder" if args.data.exists() else "no such folder"
-        raise PhenkgError(f"{what} {args.data}", hint="pass --data DIR (or set $PHENKG_DATA) to the folder "
-                          "`phenkg import LIST.md --data DIR` created; the default is ./data")
+    check_data_dir(args.data)
     return read_catalog(args.data)
+
+
+def check_data_dir(data: Path) -> None:
+    if not data.is_dir():
+        what = "not a folder" if data.exists() else "no such folder"
+        raise PhenkgError(f"{what} {data}", hint="pass --data DIR (or set $PHENKG_DATA) to the folder "
+                          "`phenkg import LIST.md --data DIR` created; the default is ./data")
 
 
 # -- import, render, fmt, stats -------------------------------------------------------------------
@@ -207,7 +211,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.shapes or args.ontology:
         check_resources(args)
     if args.dist is not None:
-        recover(args.dist)  # a build's swap cut short (only possible without renameat2): a whole set back
+        recover(args.dist)
+    else:
+        check_data_dir(args.data)  # a build's swap cut short (only possible without renameat2): a whole set back
     options = ServeOptions(data=args.data, base=args.base, dist=args.dist, host=args.host, port=args.port,
                            timeout=args.timeout, max_rows=args.max_rows, workers=args.workers,
                            max_memory_mb=args.max_memory, public_url=args.public_url,
