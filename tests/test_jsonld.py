@@ -60,6 +60,17 @@ def test_reference_processor_reads_the_same_graph(files):
     assert sorted_lines(run.stdout) == sorted_lines(ours)
 
 
+@needs_node
+def test_a_json_ld_1_0_processor_reads_the_same_graph(files):
+    """Nothing in the context needs JSON-LD 1.1, so it must not declare `@version: 1.1` (which a 1.0
+    processor refuses) and a 1.0 processor must read the dump as our N-Triples."""
+    run = subprocess.run(["node", str(JS / "jsonld_tordf.mjs"), str(files / "graph.jsonld"), "1.0"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    ours = (files / "graph.nt").read_text(encoding="utf-8")
+    assert sorted_lines(run.stdout) == sorted_lines(ours)
+
+
 def test_pyoxigraph_reads_the_same_graph(files):
     got = {str(ox.Triple(q.subject, q.predicate, q.object))
            for q in ox.parse(path=str(files / "graph.jsonld"), format=ox.RdfFormat.JSON_LD)}
@@ -151,5 +162,5 @@ def test_node_documents_expand_to_graph_triples(files, store, catalog, tmp_path)
 
 
 def test_frame_file_is_valid_json(tmp_path: Path):
-    for path in (RESOURCES / "frames").glob("*.jsonld"):
-        assert json.loads(path.read_text(encoding="utf-8"))["@context"] == "context.jsonld", path
+    for path in (RESOURCES / "frames").glob("*.jsonld"):   # the context served at /context.jsonld
+        assert json.loads(path.read_text(encoding="utf-8"))["@context"] == f"{BASE}context.jsonld", path
