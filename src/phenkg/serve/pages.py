@@ -14,6 +14,7 @@ from phenkg.formats import HTML, JSONLD
 from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
+from phenkg.serve.metadata import paper_meta
 from phenkg.serve.results import serialize
 from phenkg.vocab import PHENKG, RDF, SCHEMA, SKOS, Iris
 from phenkg.vocab import compact_iri as curie
@@ -127,8 +128,9 @@ def page(title: str, body: str, head: str = "") -> bytes:
 def entity_html(iri: str, describer: Describer) -> bytes:
     out, owned, incoming = describer.description(iri)
     name = describer.label(iri) or describer.iris.relative(iri) or iri
-    data = script_json(describer.jsonld(iri), indent=1)
-    head = (f'<script type="{JSONLD.media_type}">\n{data}\n</script>'
+    document = describer.jsonld(iri)
+    data = script_json(document, indent=1)
+    head = (paper_meta(document) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>'
             + "".join(f'<link rel="alternate" type="{f.media_type}" href="?format={f.name}">'
                       for f in nego.PAGE if f is not HTML))
     rows = []

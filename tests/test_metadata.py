@@ -1,0 +1,70 @@
+"""The `<meta>` tags of paper pages: Highwire (Google Scholar, Zotero), Dublin Core and OpenGraph."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from phenkg.serve import call
+
+from .conftest import BASE
+from .test_serve_support import app_over_seed
+
+
+class Metas(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "meta" and "content" in found:
+            self.tags.append((found.get("name") or found.get("property") or "", found["content"]))
+
+    def values(self, name: str) -> list[str]:
+        return [value for key, value in self.tags if key == name]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    with app_over_seed(tmp_path_factory.mktemp("meta")) as app:
+        yield app
+
+
+def metas(app, path: str) -> Metas:
+    status, _, body = call(app, path, "text/html")
+    assert status == 200
+    parser = Metas()
+    parser.feed(body.decode("utf-8"))
+    return parser
+
+
+def test_every_paper_page_carries_what_scholar_and_zotero_read(app, catalog):
+    for paper in catalog.papers[::15]:
+        found = metas(app, f"/paper/{paper.key}")
+        assert found.values("citation_title") == [paper.title]
+        assert found.values("DC.title") == [paper.title]
+        authors = list(dict.fromkeys(paper.authors))      # in printed order, each once
+        assert found.values("citation_author") == authors
+        assert found.values("DC.creator") == authors
+        year = (paper.venue.year if paper.venue and paper.venue.year else None)
+        if year:
+            assert found.values("citation_publication_date") == [str(year)]
+        assert found.values("og:url") == [f"{BASE}paper/{paper.key}"]
+        assert found.values("og:type") == ["article"]
+
+
+def test_arxiv_papers_give_their_id_doi_and_pdf(app, catalog):
+    paper = next(p for p in catalog.papers if p.key.startswith("arxiv-") and p.venue)
+    arxiv = paper.key.removeprefix("arxiv-")
+    found = metas(app, f"/paper/{paper.key}")
+    assert found.values("citation_arxiv_id") == [arxiv]
+    assert found.values("citation_doi") == [f"10.48550/arXiv.{arxiv}"]
+    assert found.values("citation_pdf_url") == [f"https://arxiv.org/pdf/{arxiv}"]
+    assert found.values("citation_conference_title") + found.values("citation_journal_title") == [paper.venue.name]
+
+
+def test_other_pages_have_no_citation_tags(app, catalog):
+    topic = catalog.topics[0]
+    assert metas(app, f"/topic/{topic.key}").values("citation_title") == []
