@@ -68,3 +68,48 @@ def test_arxiv_papers_give_their_id_doi_and_pdf(app, catalog):
 def test_other_pages_have_no_citation_tags(app, catalog):
     topic = catalog.topics[0]
     assert metas(app, f"/topic/{topic.key}").values("citation_title") == []
+
+
+class Scripts(HTMLParser):
+    """The JSON-LD blocks of a page, as a crawler (or extruct) reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.inside = False
+
+    def handle_starttag(self, tag, attrs):
+        self.inside = tag == "script" and dict(attrs).get("type") == "application/ld+json"
+
+    def handle_data(self, data):
+        if self.inside:
+            self.blocks.append(data)
+
+    def handle_endtag(self, tag):
+        self.inside = False
+
+
+def test_the_home_page_embeds_the_dataset_for_dataset_search(tmp_path):
+    """Google Dataset Search reads a schema.org Dataset embedded in a page: the home page carries the
+    build's dataset.jsonld, with a creator, a version, a date and its downloads."""
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import DATA
+
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "phenkg.cli", "build", "--data", str(DATA), "--out", str(dist)],
+                   check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "phenkg.cli", "serve", "--dist", str(dist), "--get", "/",
+                           "--accept", "text/html"], capture_output=True, check=True)
+    parser = Scripts()
+    parser.feed(done.stdout.decode("utf-8"))
+    datasets = [doc for doc in map(json.loads, parser.blocks) if doc.get("@type") == "Dataset"]
+    assert len(datasets) == 1
+    dataset = datasets[0]
+    assert dataset == json.loads((dist / "dataset.jsonld").read_text(encoding="utf-8"))
+    assert dataset["creator"]["name"] == "MinghuiChen43"
+    assert dataset["version"] == "cf5911c2"
+    assert dataset["dateModified"] == "2022-05-17"
+    assert {d["name"] for d in dataset["distribution"]} >= {"phenkg.nt", "phenkg.ttl", "phenkg.jsonld"}

@@ -9,6 +9,7 @@ Download URLs are `{base}dist/{file}`; the SPARQL endpoint is `{base}sparql`.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -159,6 +160,13 @@ def schema_dataset(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format
         "url": iris.base,
         "keywords": [t.name for t in catalog.topics],
     }
+    if (maintainer := repository_owner(src.repository)) is not None:
+        doc["creator"] = maintainer         # the list's maintainer: who curated what the graph holds
+    if src.commit:
+        doc["version"] = src.commit
+    if src.date:
+        doc["dateModified"] = src.date
+    doc["isAccessibleForFree"] = True
     if src.repository:
         based = {"@type": "SoftwareSourceCode", "@id": iris.source(src.commit), "name": src.title,
                  "codeRepository": src.repository}
@@ -172,6 +180,14 @@ def schema_dataset(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format
          "contentUrl": download_url(base, path), "contentSize": f"{path.stat().st_size} bytes"}
         for fmt, path in dumps]
     return doc
+
+
+def repository_owner(repository: str | None) -> dict | None:
+    """The owner of a GitHub, GitLab or Codeberg repository, as schema.org names a creator."""
+    match = re.match(r"^https://(github\.com|gitlab\.com|codeberg\.org)/([^/]+)/", repository or "")
+    if match is None:
+        return None
+    return {"@type": "Person", "name": match[2], "url": f"https://{match[1]}/{match[2]}"}
 
 
 def description_files(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format, Path]],

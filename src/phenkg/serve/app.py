@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import sys
@@ -145,7 +146,7 @@ class App:
         self.executor, self.settings, self.store, self.documents = executor, settings, store, documents
         self.guard = guard          # False only in the tests that show the sandbox holds without it
         self.describer = Describer(store, settings.base)
-        self.index = query_page(settings.base)
+        self.index = query_page(settings.base, _dataset(settings.dist))
         self.triples = settings.triples if settings.triples is not None else len(store)
 
     def __call__(self, environ, start_response):
@@ -287,6 +288,13 @@ class App:
             return Response(303, b"", TEXT.media_type, [("Location", "/"), ("Vary", "Accept")])
         triples = service_description(self.settings.endpoint, self.triples)
         return rdf_response(triples, None, chosen.name)
+
+
+def _dataset(dist: Path | None) -> dict | None:
+    """A build's schema.org Dataset (dist/dataset.jsonld), or None without a build."""
+    if dist is None or not (dist / "dataset.jsonld").is_file():
+        return None
+    return json.loads((dist / "dataset.jsonld").read_text(encoding="utf-8"))
 
 
 def create_app(executor, settings: Settings, store, documents: Documents | None = None, *,
