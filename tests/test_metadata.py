@@ -113,3 +113,17 @@ def test_the_home_page_embeds_the_dataset_for_dataset_search(tmp_path):
     assert dataset["version"] == "cf5911c2"
     assert dataset["dateModified"] == "2022-05-17"
     assert {d["name"] for d in dataset["distribution"]} >= {"phenkg.nt", "phenkg.ttl", "phenkg.jsonld"}
+
+
+def test_an_arxiv_paper_is_the_same_work_as_its_arxiv_record_and_doi(app, catalog):
+    """schema:sameAs, as IRIs: what tells an aggregator that the paper is arXiv's (issue 16)."""
+    import json
+
+    paper = next(p for p in catalog.papers if p.key.startswith("arxiv-"))
+    arxiv = paper.key.removeprefix("arxiv-")
+    status, _, body = call(app, f"/paper/{paper.key}", "application/ld+json")
+    assert status == 200
+    document = json.loads(body)
+    assert set(document["sameAs"]) == {f"https://arxiv.org/abs/{arxiv}", f"https://doi.org/10.48550/arXiv.{arxiv}"}
+    status, _, body = call(app, f"/paper/{paper.key}", "application/n-triples")
+    assert f"<https://schema.org/sameAs> <https://doi.org/10.48550/arXiv.{arxiv}> ." in body.decode()

@@ -88,10 +88,14 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{s} {URL} {iri(paper.url)} ."
         if found := arxiv_id(paper.url):
             yield f"{s} {p(ph, 'arxiv')} {iri('https://arxiv.org/abs/' + found)} ."
+            # the same work as arXiv's record, and its DataCite DOI (every arXiv id has one, no look-up)
+            yield f"{s} {p(SCHEMA, 'sameAs')} {iri('https://arxiv.org/abs/' + found)} ."
+            yield f"{s} {p(SCHEMA, 'sameAs')} {iri('https://doi.org/10.48550/arXiv.' + found)} ."
             if (year := arxiv_year(found)) is not None:
                 yield f"{s} {p(ph, 'arxivYear')} {integer(year)} ."
         elif found := openreview_id(paper.url):
             yield f"{s} {p(ph, 'openreview')} {iri('https://openreview.net/forum?id=' + found)} ."
+            yield f"{s} {p(SCHEMA, 'sameAs')} {iri('https://openreview.net/forum?id=' + found)} ."
     if paper.digest:
         yield f"{s} {DESCRIPTION} {lit(paper.digest)} ."
     yield from authorship_triples(s, paper, ctx)
