@@ -6,6 +6,7 @@ from html import escape
 from pathlib import Path
 from string import Template
 
+from phenkg.formats import JSONLD
 from phenkg.markup import script_json
 from phenkg.serve.examples import examples
 
@@ -21,6 +22,6 @@ def query_page(base: str, dataset: dict | None = None) -> bytes:
     data = script_json([{"title": t, "query": q} for t, q in items])
     text = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         examples=buttons, examples_json=data, base_json=script_json(base), first=escape(items[0][1]),
-        dataset=(f'<script type="application/ld+json">\n{script_json(dataset, indent=1)}\n</script>\n'
+        dataset=(f'<script type="{JSONLD.media_type}">\n{script_json(dataset, indent=1)}\n</script>\n'
                  if dataset else ""))
     return text.encode()
