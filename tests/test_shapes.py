@@ -188,3 +188,16 @@ def test_rdf_validate_shacl_agrees_on_the_seed_graph(catalog, shapes, tmp_path):
     assert sorted((r["focus"], r["component"]) for r in theirs) == sorted(
         (r.focus, r.component) for r in ours)
     assert json.loads(done.stdout)["conforms"] is True
+
+
+def test_author_names_are_paired_only_when_they_can_be_one_person(shapes):
+    """Issue 14: 'Jaeho Lee | Jaehoon Lee | Jason D. Lee | Juho Lee' was one group, said to differ only in form."""
+    [result] = check(FIXTURES / "invalid" / "authors-initials-not-chained.ttl", shapes).results
+    assert result.message.startswith("authors D. Cox | David Cox may be one person (same surname; 'D. Cox' can be "
+                                     "'David Cox' with initials or a middle name left out;")
+    assert "Lee" not in result.message
+    results = check(FIXTURES / "invalid" / "authors-spacing-and-middle-name.ttl", shapes).results
+    assert sorted(r.message.split(" may be")[0] for r in results) == [
+        "authors David Cox | David Daniel Cox", "authors Philip H.S. Torr | Philip H. S. Torr"]
+    assert any("given names equal after normalising case, accents, punctuation and spacing" in r.message
+               for r in results)
