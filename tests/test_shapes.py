@@ -92,6 +92,11 @@ def test_severities(shapes):
     assert warning.conforms, "warnings must not break conformance"
     assert [r.severity for r in warning.warnings] == ["Warning"]
     assert warning.violations == []
+    note = check(FIXTURES / "invalid" / "venue-one-year-before-arxiv.ttl", shapes)
+    assert note.conforms
+    assert [r.severity for r in note.results] == ["Info"]  # often right: a December venue, a January preprint
+    assert "one year before its arXiv year 2021: check" in note.results[0].message
+    assert "note(s)" in note.to_text()
 
 
 def test_literal_where_an_iri_belongs_is_rejected(shapes):
