@@ -175,3 +175,34 @@ def test_twenty_thousand_papers_with_progress(tmp_path):
     assert "\r" not in piped.stderr
     assert "parsing" not in piped.stderr
     assert (tmp_path / "pipe" / "papers.yaml").read_bytes() == (tmp_path / "tty" / "papers.yaml").read_bytes()
+
+
+def test_a_list_wide_style_is_one_note_and_the_summary_is_short(tmp_path):
+    """Issue 14: a list writing every digest as an unclosed <details> got one warning per entry."""
+    entries = [f"- Paper {i}. [[paper]](https://arxiv.org/abs/2101.{i:05d})\n  - Ann Lee.\n  - Key Word: Alpha.\n"
+               f"  <details><summary>Digest</summary>\n  Digest {i}, left open.\n" for i in range(1, 1153)]
+    bad = "- Untitled entry with no link\n"
+    md = tmp_path / "wide.md"
+    md.write_text("# A list\n\n## Topic\n\n### Topic: 2021\n\n" + "\n".join(entries) + "\n" + bad, encoding="utf-8")
+    done = run_import(md, tmp_path / "data")
+    report = yaml.safe_load((tmp_path / "data" / "import-report.yaml").read_text(encoding="utf-8"))
+    [note] = [r for r in report if r["code"] == "unclosed-details"]
+    assert note["severity"] == "info"
+    assert note["line"] == 10
+    assert "1,151 entries" in note["message"]  # the last digest runs to the end of the list
+    assert "lines 10, 16, 22" in note["message"]
+    assert len(report) < 10, report
+    assert len(done.stderr.splitlines()) < 15, done.stderr
+    assert "unclosed-details" in done.stderr
+
+
+def test_summary_counts_by_kind_errors_first():
+    from phenkg.importreport import summary_lines
+    from phenkg.model import Problem
+
+    problems = [Problem(3, "stray-item", "m", "info"), Problem(5, "label-typo", "typo", "warning"),
+                Problem(9, "no-title", "no title", "error")]
+    lines = summary_lines(problems, "l.md", "r.yaml")
+    assert [line.split()[:2] for line in lines[:3]] == [["error", "no-title"], ["warning", "label-typo"],
+                                                        ["info", "stray-item"]]
+    assert lines[3:] == ["l.md:9: error: no title", "l.md:5: warning: typo"]

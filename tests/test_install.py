@@ -102,7 +102,7 @@ def test_installed_phenkg_imports_validates_builds_and_serves(kind, dists, refer
 
     validated = run([phenkg, "validate"], cwd=work, env=env)
     assert validated.returncode == 0, validated.stderr
-    assert validated.stdout.startswith("conforms: 0 violation(s), 4 warning(s)"), validated.stdout[:500]
+    assert validated.stdout.startswith("conforms: 0 violation(s), 6 warning(s)"), validated.stdout[:500]
 
     built = run([phenkg, "build", "--out", "dist"], cwd=work, env=env)
     assert built.returncode == 0, built.stderr

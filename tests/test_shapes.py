@@ -92,6 +92,11 @@ def test_severities(shapes):
     assert warning.conforms, "warnings must not break conformance"
     assert [r.severity for r in warning.warnings] == ["Warning"]
     assert warning.violations == []
+    note = check(FIXTURES / "invalid" / "venue-one-year-before-arxiv.ttl", shapes)
+    assert note.conforms
+    assert [r.severity for r in note.results] == ["Info"]  # often right: a December venue, a January preprint
+    assert "one year before its arXiv year 2021: check" in note.results[0].message
+    assert "note(s)" in note.to_text()
 
 
 def test_literal_where_an_iri_belongs_is_rejected(shapes):
@@ -188,3 +193,16 @@ def test_rdf_validate_shacl_agrees_on_the_seed_graph(catalog, shapes, tmp_path):
     assert sorted((r["focus"], r["component"]) for r in theirs) == sorted(
         (r.focus, r.component) for r in ours)
     assert json.loads(done.stdout)["conforms"] is True
+
+
+def test_author_names_are_paired_only_when_they_can_be_one_person(shapes):
+    """Issue 14: 'Jaeho Lee | Jaehoon Lee | Jason D. Lee | Juho Lee' was one group, said to differ only in form."""
+    [result] = check(FIXTURES / "invalid" / "authors-initials-not-chained.ttl", shapes).results
+    assert result.message.startswith("authors D. Cox | David Cox may be one person (same surname; 'D. Cox' can be "
+                                     "'David Cox' with initials or a middle name left out;")
+    assert "Lee" not in result.message
+    results = check(FIXTURES / "invalid" / "authors-spacing-and-middle-name.ttl", shapes).results
+    assert sorted(r.message.split(" may be")[0] for r in results) == [
+        "authors David Cox | David Daniel Cox", "authors Philip H.S. Torr | Philip H. S. Torr"]
+    assert any("given names equal after normalising case, accents, punctuation and spacing" in r.message
+               for r in results)

@@ -86,6 +86,7 @@ def check_data_dir(data: Path) -> None:
 
 # -- import, render, fmt, stats -------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
+    from phenkg.importreport import fold_list_wide
     from phenkg.keys import slug
     from phenkg.parse import decode, parse
     from phenkg.progress import Progress
@@ -101,6 +102,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     catalog = parse(text, path=str(path), progress=progress)
     progress.done(f"{len(catalog.papers):,} papers")
     catalog.problems[:0] = early
+    catalog.problems = fold_list_wide(catalog.problems, entry_count(catalog))
     source = catalog.source
     source.file = slug(source.title) + ".md"
     keep = previous_source(args.data, raw)
@@ -126,18 +128,25 @@ def refuse_to_overwrite(catalog: Catalog, data: Path) -> None:
                           hint="pass --force to replace it, or --data DIR to import somewhere else")
 
 
+def entry_count(catalog: Catalog) -> int:
+    """Entries read from the list: each listing of a paper, and each entry not imported for want of a title."""
+    rejected = sum(p.severity == "error" and p.code == "no-title" for p in catalog.problems)
+    return sum(len(p.listings) for p in catalog.papers) + rejected
+
+
 def report_import(catalog: Catalog, report_path: Path, where: str | None = None) -> int:
-    """Print each problem located in the list as given (`where`), then a summary line."""
+    """Print a summary line, then the problems counted by kind and the first few located in the list as
+    given (`where`)."""
+    from phenkg.importreport import summary_lines
+
     where = where or catalog.source.file
     problems = [p for p in catalog.problems if p.severity in ("error", "warning")]
-    entries = sum(len(p.listings) for p in catalog.papers)
     rejected = sum(p.severity == "error" and p.code == "no-title" for p in catalog.problems)
-    for p in problems:
-        entry = f" [{p.entry[:60]}]" if p.entry else ""
-        say(f"{where}:{p.line}: {p.severity}: {p.message}{entry}")
-    say(f"imported {len(catalog.papers):,} papers from {entries + rejected:,} entries in {len(catalog.topics)} "
+    say(f"imported {len(catalog.papers):,} papers from {entry_count(catalog):,} entries in {len(catalog.topics)} "
         f"topics ({rejected} not imported); {len(problems)} problem(s) and "
         f"{len(catalog.problems) - len(problems)} note(s) in {report_path}")
+    for line in summary_lines(catalog.problems, where, str(report_path)):
+        say(line)
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 

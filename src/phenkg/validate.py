@@ -47,6 +47,10 @@ class Report:
     def warnings(self) -> list[Result]:
         return [r for r in self.results if r.severity == "Warning"]
 
+    @property
+    def infos(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Info"]
+
     def to_turtle(self) -> str:
         return self.graph.serialize(format="turtle")
 
@@ -58,6 +62,8 @@ class Report:
         if not self.results:
             return "conforms: no violations, no warnings\n"
         counts = f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s)"
+        if self.infos:
+            counts += f", {len(self.infos)} note(s)"
         out = [f"{'conforms' if self.conforms else 'does not conform'}: {counts}"]
         by_shape: dict[str, list[Result]] = {}
         for result in self.results:
