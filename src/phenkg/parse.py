@@ -22,6 +22,10 @@ _BULLET = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,3}[.)])(?:\s+(?P<text>.*
 _YEAR_TITLE = re.compile(r"^(?P<title>.*?)[\s:\-–—]*(?P<year>(?:19|20)\d\d)$")
 _LINK = re.compile(r"\[\[\s*(?P<kind>[^\]]*?)\s*\]\]\((?P<url>[^)\s]*)(?P<close>\))?")
 _SINGLE_LINK = re.compile(r"(?<![\[!])\[(?P<kind>[A-Za-z][\w .-]{0,20})\]\((?P<url>[^)\s]*)(?P<close>\))?")
+_WRAPPED_LINK = re.compile(  # '[[code](url)]' and '([paper](url))': a link inside brackets of its own
+    r"\[\[\s*(?P<kind>[A-Za-z][\w .-]{0,20}?)\s*\]\((?P<url>[^)\s]*)\)\]"
+    r"|\(\s*\[(?P<kind2>[A-Za-z][\w .-]{0,20}?)\]\((?P<url2>[^)\s]*)\)\s*\)")
+_ANY_PAPER_LINK = re.compile(r"\[\s*paper\s*\]\]?\(", re.IGNORECASE)
 _LEADING_TITLE_LINK = re.compile(r"^\[(?P<title>[^\]]+)\]\((?P<url>[^)\s]+)\)\s*(?:[-–—:]\s*)?")
 _URL = re.compile(r"^https?://[^\s/?#.]+\.[^\s]+$", re.IGNORECASE)
 _LABEL = re.compile(r"^\s*(?:\*\*)?(?P<label>[A-Za-z][A-Za-z ]{0,24}?)(?:\*\*)?\s*[:：]\s*(?:\*\*\s*)?(?P<rest>.*)$")
@@ -188,6 +192,10 @@ class _ListParser:
             return True
         if indent > 0 or self.topic is None:
             return False
+        # a title line whatever its link markup: '[[paper](url)]', '([paper](url))', '[paper](url)', or a
+        # question with no link at all; none of these is an author or keyword line
+        if _ANY_PAPER_LINK.search(text) or (text.rstrip().endswith("?") and not _LABEL.match(clean(text))):
+            return True
         # an unindented bullet right under an open entry, without a link, is a sub-item without indentation
         return not (self.item and not self.item.closed and not _LINK.search(text))
 
@@ -281,7 +289,8 @@ class _ListParser:
         if _HEADING.match(line):
             return True
         bullet = _BULLET.match(line)
-        return bool(bullet and not bullet["indent"] and _LINK.search(bullet["text"] or "")
+        return bool(bullet and not bullet["indent"]
+                    and (_LINK.search(bullet["text"] or "") or _ANY_PAPER_LINK.search(bullet["text"] or ""))
                     and self.is_entry_line(bullet["text"] or "", 0))
 
     # -- items ------------------------------------------------------------------------------------
@@ -299,6 +308,7 @@ class _ListParser:
             return
         item = _Item(line=number, topic=self.topic.key, year=self.year)
         self.item = item
+        text = unwrap_links(text)
         first_link = _LINK.search(text)
         head = text[: first_link.start()] if first_link else text
         if leading := _LEADING_TITLE_LINK.match(head):  # "- [Title](url) - note", the awesome-list form
@@ -446,6 +456,16 @@ class _ListParser:
         source = Source(title=self.title or "Untitled list", file=path, preamble=preamble)
         problems = sorted(self.problems, key=lambda p: p.line)
         return Catalog(source, list(self.topics.values()), list(self.papers.values()), problems)
+
+
+def unwrap_links(text: str) -> str:
+    """'[[code](url)]' -> '[[code]](url)' and '([paper](url))' -> '[paper](url)': the forms a title line's
+    links are read in."""
+    def unwrap(found: re.Match[str]) -> str:
+        if found["kind"] is not None:
+            return f"[[{found['kind']}]]({found['url']})"
+        return f"[{found['kind2']}]({found['url2']})"
+    return _WRAPPED_LINK.sub(unwrap, text)
 
 
 def split_keywords(text: str) -> list[str]:
