@@ -41,7 +41,7 @@ _NOT_ENTRIES = re.compile(
     r"^about|^footnote|^how to", re.IGNORECASE)
 _FIELDS = {"keyword": "keywords", "keywords": "keywords", "keyword(s)": "keywords", "tags": "keywords",
            "digest": "digest", "summary": "digest", "tldr": "digest", "abstract": "digest",
-           "author": "authors", "authors": "authors"}
+           "author": "authors", "authors": "authors", "authorlist": "authors"}
 
 
 def decode(data: bytes, path: str) -> tuple[str, list[Problem]]:
@@ -124,6 +124,7 @@ class _ListParser:
         self.item: _Item | None = None
         self.in_digest = False
         self.digest_opened = 0          # the line of the <details> block being read as a digest
+        self.author_text: str | None = None  # an open <details><summary>Author List</summary> block's text
         self.papers: dict[str, Paper] = {}
         self.first_line: dict[str, int] = {}
         self.keys = KeyRegistry()
@@ -154,8 +155,9 @@ class _ListParser:
             self.progress(len(lines))
 
     def feed(self, number: int, line: str) -> None:
-        if self.in_digest or ("<" in line and (_DETAILS_OPEN.search(line) or _SUMMARY.search(line)
-                                              or _DETAILS_CLOSE.search(line))):
+        in_block = self.in_digest or self.author_text is not None
+        if in_block or ("<" in line and (_DETAILS_OPEN.search(line) or _SUMMARY.search(line)
+                                         or _DETAILS_CLOSE.search(line))):
             line = self.details(number, line)
             if not line:
                 return
@@ -253,6 +255,13 @@ class _ListParser:
         if summary:
             label = clean(summary["text"])
             rest = _DETAILS_CLOSE.sub("", _DETAILS_OPEN.sub("", line[summary.end():]))
+            if self.item and _FIELDS.get(label.lower().replace(" ", "").rstrip(":")) == "authors":
+                self.digest_opened = number
+                self.author_text = ""
+                self.add_author_text(rest)
+                if _DETAILS_CLOSE.search(line[summary.end():]):
+                    self.author_text = None
+                return ""
             if self.item and _FIELDS.get(label.lower().rstrip(":")) == "digest":
                 self.in_digest = not _DETAILS_CLOSE.search(line[summary.end():])
                 self.digest_opened = number
@@ -263,6 +272,8 @@ class _ListParser:
             self.finish_item()
             self.on_heading(number, 3, label)
             return rest
+        if self.author_text is not None:
+            return self.author_details(number, line)
         if self.in_digest:
             if _DETAILS_CLOSE.search(line):
                 self.in_digest = False
@@ -282,6 +293,37 @@ class _ListParser:
                 self.item.digests.append((number, text, False))
             return ""
         return _DETAILS_CLOSE.sub("", _DETAILS_OPEN.sub("", line))
+
+    def author_details(self, number: int, line: str) -> str:
+        """A line inside <details><summary>Author List</summary>: more of the author list, until
+        </details>, a blank line or a labelled field (the block then was never closed)."""
+        if close := _DETAILS_CLOSE.search(line):
+            self.add_author_text(line[:close.start()])
+            self.author_text = None
+            rest = line[close.end():]
+            return rest if rest.strip() else ""
+        bullet = _BULLET.match(line)
+        ends_entry = self.ends_open_digest(line)
+        if ends_entry or not line.strip() or (bullet and _LABEL.match(clean(bullet["text"] or ""))):
+            if ends_entry:
+                self.problem(self.digest_opened, "unclosed-details",
+                             f"<details> is not closed before line {number}, which starts a new "
+                             f"{'section' if _HEADING.match(line) else 'entry'}; the author list ends there: "
+                             "add </details> after the authors")
+            self.author_text = None
+            return line
+        self.add_author_text(bullet["text"] or "" if bullet else line)
+        return ""
+
+    def add_author_text(self, text: str) -> None:
+        """Read the author block so far as the entry's authors (and a venue printed at its end)."""
+        assert self.item is not None
+        assert self.author_text is not None
+        text = clean(text)
+        if text:
+            self.author_text = f"{self.author_text} {text}".strip()
+            self.read_authors(self.item, self.author_text)
+            self.item.last, self.item.closed = "authors", False
 
     def ends_open_digest(self, line: str) -> bool:
         """A heading or a linked entry ends a <details> digest whose </details> is missing: it would
@@ -401,7 +443,7 @@ class _ListParser:
 
     # -- an entry becomes a paper -----------------------------------------------------------------
     def finish_item(self) -> None:
-        item, self.item, self.in_digest = self.item, None, False
+        item, self.item, self.in_digest, self.author_text = self.item, None, False, None
         if item is None:
             return
         if not item.title:
