@@ -20,6 +20,10 @@ Progress = Callable[[int], None]
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,3}[.)])(?:\s+(?P<text>.*)|$)")
 _YEAR_TITLE = re.compile(r"^(?P<title>.*?)[\s:\-–—]*(?P<year>(?:19|20)\d\d)$")
+_YEAR_RANGE = re.compile(  # a year group that is not one year: '2019 and Before', 'Before 2016', '2016-2018'
+    r"^(?P<title>.*?)[\s:\-–—]*(?P<label>(?:19|20)\d\d\s+(?:and|&)\s+(?:before|earlier|older|prior|after|later)"
+    r"|(?:before|pre|until|up to)[\s-]*(?:19|20)\d\d|(?:19|20)\d\d\s*[-–—]\s*(?:(?:19|20)\d\d|present|now))$",
+    re.IGNORECASE)
 _LINK = re.compile(r"\[\[\s*(?P<kind>[^\]]*?)\s*\]\]\((?P<url>[^)\s]*)(?P<close>\))?")
 _SINGLE_LINK = re.compile(r"(?<![\[!])\[(?P<kind>[A-Za-z][\w .-]{0,20})\]\((?P<url>[^)\s]*)(?P<close>\))?")
 _WRAPPED_LINK = re.compile(  # '[[code](url)]' and '([paper](url))': a link inside brackets of its own
@@ -99,6 +103,7 @@ class _Item:
     line: int
     topic: str
     year: int | None
+    year_label: str | None = None
     title: str = ""
     url: str | None = None
     links: list[Link] = field(default_factory=list)
@@ -120,6 +125,7 @@ class _ListParser:
         self.topics: dict[str, Topic] = {}
         self.topic: Topic | None = None
         self.year: int | None = None
+        self.year_label: str | None = None  # a year group printed as a range: its text
         self.skipping: str | None = None  # the name of a section whose items are not entries
         self.item: _Item | None = None
         self.in_digest = False
@@ -208,6 +214,10 @@ class _ListParser:
                 self.title = text
             return
         self.close_heading()
+        self.year_label = None
+        if span := _YEAR_RANGE.match(text):
+            self.on_year_range(number, level, text, span["title"].strip(), span["label"])
+            return
         found = _YEAR_TITLE.match(text)
         name = found["title"].strip() if found else text
         if _NOT_ENTRIES.search(name) and not found:
@@ -233,6 +243,19 @@ class _ListParser:
             self.problem(number, "heading", f"heading '{text}' has no year; its items stay under "
                          f"'{self.topic.name if self.topic else '(no topic)'}'", "info")
             self.heading = (number, text, 0)
+
+    def on_year_range(self, number: int, level: int, text: str, name: str, label: str) -> None:
+        """'Survey: 2019 and Before': a group of several years. Its listings keep the range as printed
+        and no year: never the year of the group above it."""
+        self.skipping = None
+        topic = self.topic
+        if level == 2 or topic is None:
+            topic = self.enter_topic(number, name or text)
+        elif name and slug(name) != topic.key:
+            self.problem(number, "heading-topic", f"year heading '{text}' names another topic than "
+                         f"'{topic.name}' above it; kept under '{topic.name}'")
+        self.year, self.year_label = None, " ".join(label.split())
+        self.heading = (number, text, 0)
 
     def enter_topic(self, number: int, name: str) -> Topic:
         key = slug(name)
@@ -348,7 +371,7 @@ class _ListParser:
         if self.skipping is not None or self.topic is None:
             self.on_stray(number, text, "item")
             return
-        item = _Item(line=number, topic=self.topic.key, year=self.year)
+        item = _Item(line=number, topic=self.topic.key, year=self.year, year_label=self.year_label)
         self.item = item
         text = unwrap_links(text)
         first_link = _LINK.search(text)
@@ -455,7 +478,7 @@ class _ListParser:
             key = self.keys.key(item.url or f"title:{item.title}", base=slug(item.title))
         paper = Paper(key=key, title=item.title, url=item.url, links=item.links, authors=item.authors or [],
                       venue=item.venue, keywords=keywords, digest=digest,
-                      listings=[Listing(item.topic, item.year, item.line)])
+                      listings=[Listing(item.topic, item.year, item.line, item.year_label)])
         for missing, what in ((paper.authors, "authors"), (item.keywords is not None or keywords, "keywords"),
                               (digest, "digest")):
             if not missing:
@@ -490,7 +513,8 @@ class _ListParser:
         detail = f"; the copies differ in {', '.join(differ)} (the first is kept)" if differ else ""
         self.problem(listing.line or 0, "duplicate", f"{where}; listed under each topic{detail}",
                      entry=paper.title)
-        if all((x.topic, x.year) != (listing.topic, listing.year) for x in first.listings):
+        if all((x.topic, x.year, x.year_label) != (listing.topic, listing.year, listing.year_label)
+               for x in first.listings):
             first.listings.append(listing)
 
     def catalog(self, path: str) -> Catalog:
