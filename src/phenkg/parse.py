@@ -545,13 +545,21 @@ def looks_like_keywords(text: str) -> bool:
     return bool(parts) and len(text.split()) <= 15 and all(len(p.split()) <= 5 for p in parts)
 
 
+_INITIAL_END = re.compile(r"(?:^|[\s.])\w\.$")
+
+
 def split_authors(text: str) -> list[str]:
-    text = text.strip()
-    if text.endswith(".") and not re.search(r"(?:^|[\s.])\w\.$", text):
-        text = text[:-1]
+    """'A One; B Two, and C Three.' -> the names. The line's closing full stop is not part of the last
+    name ('Weinan E.' is 'Weinan E', as in the middle of a list), unless the list writes every name with a
+    final initial ('Smith J., Doe A.')."""
     names = []
-    for part in text.split(","):
+    for part in re.split(r"[,;]", text.strip()):
         names += [name.strip() for name in _AND.split(part)]
+    names = [name for name in names if name]
+    if names and names[-1].endswith(".") and not names[-1].endswith(".."):
+        initials = _INITIAL_END.search(names[-1]) and any(_INITIAL_END.search(name) for name in names[:-1])
+        if not initials:
+            names[-1] = names[-1][:-1].rstrip()
     return [name for name in names if name]
 
 
