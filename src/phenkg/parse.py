@@ -34,6 +34,7 @@ _LEADING_TITLE_LINK = re.compile(r"^\[(?P<title>[^\]]+)\]\((?P<url>[^)\s]+)\)\s*
 _URL = re.compile(r"^https?://[^\s/?#.]+\.[^\s]+$", re.IGNORECASE)
 _LABEL = re.compile(r"^\s*(?:\*\*)?(?P<label>[A-Za-z][A-Za-z ]{0,24}?)(?:\*\*)?\s*[:：]\s*(?:\*\*\s*)?(?P<rest>.*)$")
 _VENUE_AT_END = re.compile(r"^(?P<authors>.*?)[\s.,;]*(?:\*{1,2}|_)\s*(?P<venue>[^*_]+?)\s*(?:\*{1,2}|_)\s*\.?\s*$")
+_EMPHASIS = re.compile(r"^(\*\*|__|\*|_)(?P<text>\S(?:.*\S)?)\1$")
 _AND = re.compile(r"\s*,?\s+(?:and|&)\s+")
 _TAG = re.compile(r"</?(?:br|p|div|span|sup|sub|a|b|i|em|strong|img|center|font|code|hr)\b[^>]*>", re.IGNORECASE)
 _IMAGE = re.compile(r"\[\s*!\[[^\]]*\]\([^)]*\)\s*\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)")
@@ -377,7 +378,7 @@ class _ListParser:
         first_link = _LINK.search(text)
         head = text[: first_link.start()] if first_link else text
         if leading := _LEADING_TITLE_LINK.match(head):  # "- [Title](url) - note", the awesome-list form
-            item.title, head = clean(leading["title"]), ""
+            item.title, head = title_text(leading["title"]), ""
             self.add_link(item, number, "paper", leading["url"], True)
         for link in _LINK.finditer(text):
             self.add_link(item, number, link["kind"], link["url"], bool(link["close"]))
@@ -387,9 +388,7 @@ class _ListParser:
                     head = head[: link.start()] if link.start() < len(head) else head
                     self.add_link(item, number, link["kind"], link["url"], bool(link["close"]))
         if head.strip():
-            item.title = clean(head).rstrip()
-            if item.title.endswith(".") and not item.title.endswith(".."):
-                item.title = item.title[:-1].rstrip()
+            item.title = title_text(head)
         if item.url is None and not item.broken_link:
             self.problem(number, "no-paper-link", "entry has no [[paper]] link", entry=item.title or None)
 
@@ -522,6 +521,18 @@ class _ListParser:
         source = Source(title=self.title or "Untitled list", file=path, preamble=preamble)
         problems = sorted(self.problems, key=lambda p: p.line)
         return Catalog(source, list(self.topics.values()), list(self.papers.values()), problems)
+
+
+def title_text(text: str) -> str:
+    """A title as printed, without its closing full stop or the emphasis around it: '**Title.**' and
+    '**Title**.' are 'Title'."""
+    title = clean(text)
+    for _ in range(2):
+        if title.endswith(".") and not title.endswith(".."):
+            title = title[:-1].rstrip()
+        if found := _EMPHASIS.match(title):
+            title = found["text"]
+    return title
 
 
 def unwrap_links(text: str) -> str:
