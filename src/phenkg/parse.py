@@ -131,6 +131,7 @@ class _ListParser:
         self.item: _Item | None = None
         self.in_digest = False
         self.digest_opened = 0          # the line of the <details> block being read as a digest
+        self.comment_opened = 0  # the line an <!-- HTML comment --> still open began on
         self.author_text: str | None = None  # an open <details><summary>Author List</summary> block's text
         self.papers: dict[str, Paper] = {}
         self.first_line: dict[str, int] = {}
@@ -154,6 +155,9 @@ class _ListParser:
             self.feed(number, raw.rstrip())
         self.finish_item()
         self.close_heading()
+        if self.comment_opened:
+            self.problem(self.comment_opened, "unclosed-comment", "<!-- is never closed by -->: the rest "
+                         "of the list is hidden when the Markdown is shown, and was not read")
         for key, count in self.topic_entries.items():
             if count == 0:
                 self.problem(self.topic_lines[key], "empty-heading",
@@ -162,6 +166,10 @@ class _ListParser:
             self.progress(len(lines))
 
     def feed(self, number: int, line: str) -> None:
+        if self.comment_opened or "<!--" in line:
+            line = self.drop_comments(number, line)
+            if not line.strip():    # a line that was only a comment is not a blank line
+                return
         in_block = self.in_digest or self.author_text is not None
         if in_block or ("<" in line and (_DETAILS_OPEN.search(line) or _SUMMARY.search(line)
                                          or _DETAILS_CLOSE.search(line))):
@@ -193,6 +201,22 @@ class _ListParser:
             self.preamble.append(line)
         else:
             self.on_stray(number, line, "text")
+
+    def drop_comments(self, number: int, line: str) -> str:
+        """The line without its <!-- HTML comments -->, which may span lines: they are not shown, so
+        they are not read (they ended up in digests)."""
+        kept = ""
+        while line:
+            if self.comment_opened:
+                end = line.find("-->")
+                if end < 0:
+                    return kept
+                line, self.comment_opened = line[end + 3:], 0
+            start = line.find("<!--")
+            if start < 0:
+                return kept + line
+            kept, line, self.comment_opened = kept + line[:start], line[start + 4:], number
+        return kept
 
     def is_entry_line(self, text: str, indent: int) -> bool:
         if self.skipping is not None and indent == 0:
