@@ -158,6 +158,7 @@ class _ListParser:
         if self.comment_opened:
             self.problem(self.comment_opened, "unclosed-comment", "<!-- is never closed by -->: the rest "
                          "of the list is hidden when the Markdown is shown, and was not read")
+        self.drop_trailing_sections()
         for key, count in self.topic_entries.items():
             if count == 0:
                 self.problem(self.topic_lines[key], "empty-heading",
@@ -201,6 +202,24 @@ class _ListParser:
             self.preamble.append(line)
         else:
             self.on_stray(number, line, "text")
+
+    def drop_trailing_sections(self) -> None:
+        """Sections with no entries after the last topic that has some (a changelog, a closing note)
+        are the list's end matter, not topics: each becomes a note."""
+        start = None
+        if not any(self.topic_entries.values()):   # no entries at all: not a list, said by parse()
+            return
+        for key in reversed(list(self.topics)):
+            if self.topic_entries.get(key):
+                break
+            topic = self.topics.pop(key)
+            del self.topic_entries[key]
+            start = self.topic_lines[key]
+            self.problem(start, "trailing-section", f"section '{topic.name}' at the end of the list has no "
+                         "entries; not read as a topic", "info")
+        for problem in self.problems:   # its prose is end matter too, not text lost from an entry
+            if start is not None and problem.line > start and problem.code.startswith("stray-"):
+                problem.severity = "info"
 
     def drop_comments(self, number: int, line: str) -> str:
         """The line without its <!-- HTML comments -->, which may span lines: they are not shown, so
