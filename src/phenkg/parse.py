@@ -136,6 +136,7 @@ class _ListParser:
         self.papers: dict[str, Paper] = {}
         self.first_line: dict[str, int] = {}
         self.keys = KeyRegistry()
+        self.by_identifier: dict[str, dict[str, tuple[str, int, str]]] = {}  # id -> title slug -> key, line, title
         self.problems: list[Problem] = []
         self.heading: tuple[int, str, int] | None = None  # line, text, entries under it
         self.topic_entries: dict[str, int] = {}
@@ -515,9 +516,7 @@ class _ListParser:
             self.problem(item.line, "no-title", "entry has no title; not imported", "error")
             return
         keywords, digest = self.split_digests(item)
-        key = id_key(item.url) if item.url else None
-        if key is None:
-            key = self.keys.key(item.url or f"title:{item.title}", base=slug(item.title))
+        key = self.paper_key(item)
         paper = Paper(key=key, title=item.title, url=item.url, links=item.links, authors=item.authors or [],
                       venue=item.venue, keywords=keywords, digest=digest,
                       listings=[Listing(item.topic, item.year, item.line, item.year_label)])
@@ -529,6 +528,29 @@ class _ListParser:
         if self.heading:
             self.heading = (self.heading[0], self.heading[1], self.heading[2] + 1)
         self.add_paper(paper)
+
+    def paper_key(self, item: _Item) -> str:
+        """A key from the paper's identifier (arXiv, OpenReview), else its title. Two titles under one
+        identifier are two papers: the second gets the identifier's key with a hash, and a warning."""
+        ident = id_key(item.url) if item.url else None
+        if item.url is None:
+            return self.keys.key(f"title:{item.title}", base=slug(item.title))
+        shared = ident or item.url
+        titles = self.by_identifier.setdefault(shared, {})
+        if (known := titles.get(slug(item.title))) is not None:
+            return known[0]              # the same paper again: add_paper reports the duplicate
+        if not titles:
+            key = self.keys.key(ident, base=ident) if ident else self.keys.key(item.url, base=slug(item.title))
+        else:
+            key = self.keys.key(f"{item.url} {item.title}", base=ident or slug(item.title))
+            first_key, first_line, first_title = next(iter(titles.values()))
+            self.problem(item.line, "shared-identifier",
+                         f"same identifier ({ident or item.url}) as line {first_line} ('{first_title[:60]}') "
+                         f"under another title: kept as two papers, {first_key} and {key}; check which link "
+                         "is right",
+                         entry=item.title)
+        titles[slug(item.title)] = (key, item.line, item.title)
+        return key
 
     def split_digests(self, item: _Item) -> tuple[list[str], str | None]:
         """A keyword line wrongly labelled 'Digest:' becomes the keywords, with a warning."""
