@@ -122,6 +122,8 @@ class _ListParser:
         self.path = path
         self.progress = progress
         self.title = ""
+        self.first_heading: tuple[int, str] | None = None  # the list's title when it has no '# Title'
+        self.title_line = 0  # a first heading with no entries under it, in a list without '# Title'
         self.preamble: list[str] = []
         self.topics: dict[str, Topic] = {}
         self.topic: Topic | None = None
@@ -150,6 +152,7 @@ class _ListParser:
     # -- the line loop ----------------------------------------------------------------------------
     def run(self, text: str) -> None:
         lines = text.splitlines()
+        self.title_line = title_heading(lines)
         for number, raw in enumerate(lines, start=1):
             if self.progress and number % 5000 == 0:
                 self.progress(number)
@@ -184,7 +187,7 @@ class _ListParser:
             return
         if heading := _HEADING.match(line):
             self.finish_item()
-            self.on_heading(number, len(heading[1]), clean(heading[2]))
+            self.on_heading(number, 1 if number == self.title_line else len(heading[1]), clean(heading[2]))
             return
         bullet = _BULLET.match(line)
         if bullet:
@@ -257,7 +260,12 @@ class _ListParser:
         if level == 1:
             if not self.title:
                 self.title = text
+                if number == self.title_line:
+                    self.problem(number, "no-list-title", f"the list has no '# Title' heading; its first "
+                                 f"heading '{text}', with no entries under it, is read as the title", "info")
             return
+        if self.first_heading is None and text and not _NOT_ENTRIES.search(text):
+            self.first_heading = (number, text)
         self.close_heading()
         self.year_label = None
         if span := _YEAR_RANGE.match(text):
@@ -583,7 +591,12 @@ class _ListParser:
 
     def catalog(self, path: str) -> Catalog:
         preamble = "\n".join(self.preamble).strip() or None
-        source = Source(title=self.title or "Untitled list", file=path, preamble=preamble)
+        title = self.title
+        if not title and self.first_heading:
+            line, title = self.first_heading
+            self.problem(line, "no-list-title", f"the list has no '# Title' heading; its first heading "
+                         f"'{title}' is taken as the title", "info")
+        source = Source(title=title or "Untitled list", file=path, preamble=preamble)
         problems = sorted(self.problems, key=lambda p: p.line)
         return Catalog(source, list(self.topics.values()), list(self.papers.values()), problems)
 
@@ -608,6 +621,20 @@ def unwrap_links(text: str) -> str:
             return f"[[{found['kind']}]]({found['url']})"
         return f"[{found['kind2']}]({found['url2']})"
     return _WRAPPED_LINK.sub(unwrap, text)
+
+
+def title_heading(lines: list[str]) -> int:
+    """In a list without a '# Title', the line of its first heading when no entry follows it before the
+    next heading: that heading is the list's title, not a topic. 0 otherwise."""
+    headings = [(number, found) for number, line in enumerate(lines, 1) if (found := _HEADING.match(line))]
+    if any(len(found[1]) == 1 for _, found in headings):
+        return 0
+    numbers = [number for number, found in headings if not _NOT_ENTRIES.search(found[2])]
+    if not numbers:
+        return 0
+    first, end = numbers[0], numbers[1] - 1 if len(numbers) > 1 else len(lines)
+    under = [found for line in lines[first:end] if (found := _BULLET.match(line)) and not found["indent"]]
+    return 0 if under else first
 
 
 def split_keywords(text: str) -> list[str]:
