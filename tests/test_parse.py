@@ -197,6 +197,10 @@ def test_not_a_list_is_unusable():
     ("Ann One, Bob Two, and Carl Three.", ["Ann One", "Bob Two", "Carl Three"]),
     ("Phillip E. Pope, Tom Goldstein.", ["Phillip E. Pope", "Tom Goldstein"]),
     ("Zoë Ünicode, Åsa Öberg.", ["Zoë Ünicode", "Åsa Öberg"]),
+    ("Ann One; Bob Two; Carl Three.", ["Ann One", "Bob Two", "Carl Three"]),
+    ("Chao Ma, Weinan E.", ["Chao Ma", "Weinan E"]),          # the line's full stop, not the initial's
+    ("Weinan E, Chao Ma.", ["Weinan E", "Chao Ma"]),
+    ("Smith J., Doe A.", ["Smith J.", "Doe A."]),            # every name ends in an initial: kept
 ])
 def test_split_authors(text, names):
     assert split_authors(text) == names

@@ -77,6 +77,19 @@ def test_regression_a_year_heading_shown_twice_keeps_the_order():
     assert [p.title for p in again.papers] == ["One", "Two", "Three"]
 
 
+def test_a_year_range_group_round_trips_through_render_and_data():
+    """'### A: 2019 and Before' took the year of the group above it (issue 14); its range is kept as printed."""
+    catalog = parse("## A\n\n### A: 2021\n\n- One. [[paper]](https://arxiv.org/abs/2101.00001)\n\n"
+                    "### A: 2019 and Before\n\n- Two. [[paper]](https://arxiv.org/abs/1801.00002)\n", "l.md")
+    assert [(x.year, x.year_label) for p in catalog.papers for x in p.listings] == [
+        (2021, None), (None, "2019 and Before")]
+    again = parse(render(catalog), "r.md")
+    assert [p.content() for p in again.papers] == [p.content() for p in catalog.papers]
+    with tempfile.TemporaryDirectory() as tmp:
+        write_catalog(catalog, Path(tmp))
+        assert [p.content() for p in read_catalog(Path(tmp)).papers] == [p.content() for p in catalog.papers]
+
+
 @pytest.mark.parametrize("entry", [
     "  - A B.\n**\n",                                   # a markup-only line was read as the digest '**'
     "  - A B.\n  - C D.\n  - Digest:\n  - Digest: Text.\n",  # an empty part left two spaces in the digest

@@ -46,6 +46,7 @@ class Listing:
     topic: str
     year: int | None = None
     line: int | None = None
+    year_label: str | None = None  # a year group printed as a range ('2019 and Before'); year is then None
 
 
 @dataclass(slots=True)
@@ -67,7 +68,7 @@ class Paper:
     def content(self) -> tuple:
         """Everything but the source lines: what two copies of a paper should agree on."""
         return (self.key, self.title, self.url, [(x.kind, x.url) for x in self.links], self.authors,
-                self.venue, self.keywords, self.digest, [(x.topic, x.year) for x in self.listings])
+                self.venue, self.keywords, self.digest, [(x.topic, x.year, x.year_label) for x in self.listings])
 
 
 @dataclass(slots=True)

@@ -164,7 +164,7 @@ def read_topics(raw: Any) -> list[Topic]:
 
 _VENUE = frozenset({"printed", "name", "year", "qualifier"})
 _LINK = frozenset({"kind", "url"})
-_LISTING = frozenset({"topic", "year", "line"})
+_LISTING = frozenset({"topic", "year", "line", "year_label"})
 
 
 @overload
@@ -207,8 +207,8 @@ def read_paper(raw: Any, index: int) -> Paper:
         key=rec.text("key", True, KEY), title=rec.text("title", True), url=web_url(rec, "url"),
         links=[Link(x.text("kind", True), web_url(x, "url", True)) for x in rec.records("links", _LINK)],
         authors=rec.texts("authors"), venue=venue, keywords=rec.texts("keywords"), digest=rec.text("digest"),
-        listings=[Listing(x.text("topic", True), x.integer("year", YEARS), x.integer("line", LINES))
-                  for x in rec.records("listings", _LISTING)])
+        listings=[Listing(x.text("topic", True), x.integer("year", YEARS), x.integer("line", LINES),
+                          x.text("year_label")) for x in rec.records("listings", _LISTING)])
 
 
 def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:

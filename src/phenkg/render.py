@@ -36,22 +36,24 @@ def anchor(name: str) -> str:
     return "#" + "".join(c for c in name.lower().replace(" ", "-") if c.isalnum() or c in "-_")
 
 
-def sections(catalog: Catalog, topic: Topic) -> list[tuple[int | None, list[Paper]]]:
-    """The year sections of a topic and their papers, in list order.
+def sections(catalog: Catalog, topic: Topic) -> list[tuple[int | str | None, list[Paper]]]:
+    """The year sections of a topic and their papers, in list order; a section is named by its year, or
+    by the range printed for it ('2019 and Before').
 
     A year whose papers the list shows in two places (a heading repeated further down) gets two
     sections, so re-importing keeps the papers' order. Papers without a line (added in data/) join
     the last section of their year, or a new one at the end."""
-    lined: list[tuple[tuple, int | None, Paper]] = []
-    unlined: dict[int | None, list[Paper]] = {}
+    lined: list[tuple[tuple, int | str | None, Paper]] = []
+    unlined: dict[int | str | None, list[Paper]] = {}
     for index, paper in enumerate(catalog.papers):
         for listing in paper.listings:
             if listing.topic == topic.key:
+                group = listing.year if listing.year is not None else listing.year_label
                 if listing.line is None:
-                    unlined.setdefault(listing.year, []).append(paper)
+                    unlined.setdefault(group, []).append(paper)
                 else:
-                    lined.append(((listing.line, index), listing.year, paper))
-    runs: list[tuple[int | None, list[Paper]]] = []
+                    lined.append(((listing.line, index), group, paper))
+    runs: list[tuple[int | str | None, list[Paper]]] = []
     for _, year, paper in sorted(lined, key=lambda x: x[0]):
         if not runs or runs[-1][0] != year:
             runs.append((year, []))
