@@ -279,12 +279,7 @@ class _ListParser:
         self.skipping = None
         if found:
             self.year = year = int(found["year"])
-            topic = self.topic
-            if level == 2 or topic is None:
-                topic = self.enter_topic(number, name or text)
-            elif name and slug(name) != topic.key:
-                self.problem(number, "heading-topic", f"year heading '{text}' names another topic than "
-                             f"'{topic.name}' above it; kept under '{topic.name}'")
+            topic = self.year_group_topic(number, level, text, name)
             if year not in topic.years:
                 topic.years.append(year)
             self.heading = (number, text, 0)
@@ -297,16 +292,22 @@ class _ListParser:
                          f"'{self.topic.name if self.topic else '(no topic)'}'", "info")
             self.heading = (number, text, 0)
 
+    def year_group_topic(self, number: int, level: int, text: str, name: str) -> Topic:
+        """The topic a year group's heading files its items under: a level-2 heading (or the first one)
+        opens a topic; a deeper one stays under the topic above, reported if it names another."""
+        topic = self.topic
+        if level == 2 or topic is None:
+            return self.enter_topic(number, name or text)
+        if name and slug(name) != topic.key:
+            self.problem(number, "heading-topic", f"year heading '{text}' names another topic than "
+                         f"'{topic.name}' above it; kept under '{topic.name}'")
+        return topic
+
     def on_year_range(self, number: int, level: int, text: str, name: str, label: str) -> None:
         """'Survey: 2019 and Before': a group of several years. Its listings keep the range as printed
         and no year: never the year of the group above it."""
         self.skipping = None
-        topic = self.topic
-        if level == 2 or topic is None:
-            topic = self.enter_topic(number, name or text)
-        elif name and slug(name) != topic.key:
-            self.problem(number, "heading-topic", f"year heading '{text}' names another topic than "
-                         f"'{topic.name}' above it; kept under '{topic.name}'")
+        self.year_group_topic(number, level, text, name)
         self.year, self.year_label = None, " ".join(label.split())
         self.heading = (number, text, 0)
 
