@@ -106,9 +106,10 @@ def _where(lines_of: Callable[[str], str | None] | None, iri: str) -> str | None
 
 
 def default_shapes_dir() -> Path:
-    """The folder of the shapes phenkg ships (see `phenkg.resources`)."""
+    """The folder of the shapes phenkg ships (see `phenkg.resources`); in a checkout, the top-level
+    `shapes/` that the package's link points to, so messages name the file a curator edits."""
     from phenkg.resources import SHAPES, packaged
-    return Path(str(packaged(SHAPES)))
+    return Path(str(packaged(SHAPES))).resolve()
 
 
 ShapesPaths = Path | str | Sequence[Path | str] | None

@@ -1,17 +1,17 @@
 """The files phenkg ships besides its code: the SHACL shapes, the OWL ontology, the JSON-LD context.
 
 `shapes/` and `ontology/` at the top of the repository are the source of truth. Building a wheel
-(also from the sdist) copies them into this package (`setup.py`), so an installed phenkg reads them
-here through `importlib.resources`, wherever it is installed. Run from a checkout (an editable install
-or `PYTHONPATH=src`) the package holds no copies, and the checkout's own folders are read instead, so
-an edit to `shapes/` counts at once. The CLI's `--shapes PATH` and `--ontology FILE` use other files.
+(also from the sdist) copies them into this package (`setup.py`); in a checkout (an editable install
+or `PYTHONPATH=src`) this package's `shapes` and `ontology` are committed symbolic links to them, so
+an edit to `shapes/` counts at once. Either way they are read here through `importlib.resources`,
+and nothing looks outside the package. The CLI's `--shapes PATH` and `--ontology FILE` use other
+files.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from importlib.resources.abc import Traversable
-from pathlib import Path
 
 SHAPES = "shapes"
 ONTOLOGY = "ontology"
@@ -19,14 +19,8 @@ ONTOLOGY_FILE = "phenkg.ttl"
 
 
 def packaged(folder: str) -> Traversable:
-    """One of the shipped folders: the copy in this package, else (in a checkout) the top-level one."""
-    inside = resources.files(__name__).joinpath(folder)
-    if inside.is_dir():
-        return inside
-    root = Path(__file__).resolve().parents[3]  # src/phenkg/resources/__init__.py -> the checkout
-    if (root / "pyproject.toml").is_file() and (root / folder).is_dir():
-        return root / folder
-    return inside
+    """One of the shipped folders, inside this package (a copy in a wheel, a link in a checkout)."""
+    return resources.files(__name__).joinpath(folder)
 
 
 def shapes_files() -> list[Traversable]:
