@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -16,6 +14,7 @@ from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
 from phenkg.serve import negotiate as nego
 from phenkg.serve.documents import DOC_FORMATS, Documents, rdf_response, service_description
+from phenkg.serve.files import STATIC_FILES, read_served
 from phenkg.serve.guard import check_graphs, check_query
 from phenkg.serve.http import HttpError, Response, error_body, error_response
 from phenkg.serve.pages import Describer, entity_response, page
@@ -25,7 +24,6 @@ from phenkg.serve.worker import Job
 from phenkg.sparql import decode_escapes, memo_short_texts
 from phenkg.vocab import DEFAULT_BASE, KINDS, Iris, base_iri
 
-STATIC_FILES = Path(__file__).resolve().parent / "static"
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -116,22 +114,6 @@ def query_params(text: str) -> dict[str, list[str]]:
     return {key: list(values) for key, values in _parsed_query_string(text)}
 
 
-def read_regular_file(folder: Path, name: str) -> bytes | None:
-    """The bytes of the regular file `name` directly inside `folder` (which may itself be a symlink);
-    None for a path, a dotfile, a symlink (even one pointing inside), a folder or anything else."""
-    if not name or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
-        return None
-    try:
-        root = folder.resolve(strict=True)
-        fd = os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return file.read()
-
-
 def _decode(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8")
@@ -200,13 +182,13 @@ class App:
         """A file of the built dataset (the dumps VoID and DCAT point to), from `serve --dist DIR`."""
         if self.settings.dist is None:
             raise HttpError(404, "no downloads here: run `phenkg build`, then `phenkg serve --dist dist/`")
-        body = read_regular_file(self.settings.dist, name)
+        body = read_served(self.settings.dist, name)
         if body is None:
             raise HttpError(404, f"no file {name} in the built dataset")
         return Response(200, body, media_type(name))
 
     def static(self, name: str) -> Response:
-        body = read_regular_file(STATIC_FILES, name)
+        body = read_served(STATIC_FILES, name)
         if body is None:
             raise HttpError(404, f"no static file {name}")
         return Response(200, body, media_type(name, STATIC), [("Cache-Control", "max-age=300")])

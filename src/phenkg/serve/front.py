@@ -18,7 +18,6 @@ import json
 import os
 import resource
 import socket
-import stat
 import sys
 import time
 from pathlib import Path
@@ -26,39 +25,14 @@ from pathlib import Path
 from phenkg.errors import PhenkgError
 from phenkg.formats import DOWNLOADS, STATIC, media_type
 from phenkg.serve.evaluator import ServeConfig
+from phenkg.serve.files import STATIC_FILES, open_served
 from phenkg.serve.pool import Answer, Pool, error_answer
 
 HEAD_TIMEOUT = 10.0          # seconds for a request line and headers to arrive (then the connection closes)
 BODY_TIMEOUT = 30.0          # seconds for a request body to arrive
 DRAIN_LIMIT = 16_000_000     # bytes of an oversized body read and dropped before its 413
-STATIC_FILES = Path(__file__).resolve().parent / "static"
 CHUNK = 1 << 20
 CONFIG_VARIABLE = "PHENKG_SERVE_CONFIG"
-
-
-def served_file(folder: Path, name: str) -> tuple[int, os.stat_result] | None:
-    """An open descriptor of the regular file `name` directly inside `folder`, or None.
-
-    No path separators, no dot files, no symbolic links (O_NOFOLLOW, on the folder's own descriptor),
-    nothing but a regular file: what is served cannot be steered outside the folder.
-    """
-    if not name or "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
-        return None
-    try:
-        directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return None
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
-    except OSError:
-        return None
-    finally:
-        os.close(directory)
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        return None
-    return fd, info
 
 
 class Front:
@@ -156,7 +130,7 @@ class Front:
 
     async def file(self, kind: str, name: str, method: str, send) -> None:
         folder = STATIC_FILES if kind == "static" else self.dist
-        opened = served_file(folder, name) if folder is not None else None
+        opened = open_served(folder, name) if folder is not None else None
         if opened is None:
             detail = (f"no file {name} in the built dataset" if folder is not None or kind == "static"
                       else "no downloads here: run `phenkg build`, then `phenkg serve --dist dist/`")
