@@ -64,9 +64,11 @@ def cache_key(data: Path, base: str, extra_files: list[Path]) -> str:
 
     digest = hashlib.sha256(f"{__version__}\0{base}\0".encode())
     files = sorted(p for p in data.iterdir() if p.is_file()) + sorted(extra_files)
-    for file in files:
+    for file in files:      # read in pieces: a hand edit may make a file of any size
         digest.update(f"{file.name}\0{file.stat().st_size}\0".encode())
-        digest.update(file.read_bytes())
+        with file.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()[:20]
 
 

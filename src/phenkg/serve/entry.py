@@ -40,22 +40,13 @@ class ServeOptions:
     ontology: Path | None = None      # another ontology for /ontology
 
 
-def build_disk_store(path: Path, data: Path | None, base: str, dist: Path | None = None) -> int:
-    """Build the on-disk store the workers open read-only; returns the number of triples."""
-    import pyoxigraph
+def build_disk_store(path: Path, data: Path, base: str) -> int:
+    """An on-disk store of `data` at `path`, for `running` (tests, benchmarks); the number of triples.
+    `phenkg serve` itself opens a build's dist/store/ (phenkg.storedir)."""
+    from phenkg.graph import build_store
+    from phenkg.store import read_catalog
 
-    if dist is not None:
-        source = dist / "phenkg.nt"
-        if not source.is_file():
-            raise PhenkgError("no phenkg.nt in the dist directory", path=str(dist),
-                              hint="run `phenkg build` first, or serve data/ without --dist")
-        store = pyoxigraph.Store(str(path))
-        store.bulk_load(path=str(source), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    else:
-        from phenkg.graph import build_store
-        from phenkg.store import read_catalog
-        assert data is not None, "a store is built from data/ or from a dist/"
-        store = build_store(read_catalog(data), base, path=str(path))
+    store = build_store(read_catalog(data), base, path=str(path))
     count = len(store)
     store.flush()
     del store
@@ -136,16 +127,6 @@ def cached_build(data: Path, base: str, shapes=None, ontology: Path | None = Non
     os.utime(entry)
     storedir.prune(root, keep=entry)
     return dist
-
-
-def _graphs(path: Path) -> frozenset[str]:
-    import pyoxigraph
-
-    store = pyoxigraph.Store.read_only(str(path))
-    try:
-        return frozenset(g.value for g in store.named_graphs())
-    finally:
-        del store
 
 
 @contextlib.contextmanager
