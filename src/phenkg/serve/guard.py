@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from phenkg import sparql
 from phenkg.serve.http import HttpError
-from phenkg.sparql import Checked, decode_escapes, memo_short_texts, tokens
+from phenkg.sparql import Checked
 
 
 def check_query(query: str, refuse_service: bool = True) -> Checked:
@@ -27,8 +27,7 @@ def check_query(query: str, refuse_service: bool = True) -> Checked:
         raise HttpError(refused.status, refused.detail) from None
 
 
-# serve/results.py still takes these three from here; their owner is phenkg.sparql
-__all__ = ["Checked", "check_graphs", "check_query", "decode_escapes", "memo_short_texts", "tokens"]
+__all__ = ["Checked", "check_graphs", "check_query"]
 
 
 def check_graphs(requested: Iterable[str], available: frozenset[str], where: str) -> None:

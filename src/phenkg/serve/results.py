@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 from pyoxigraph import Literal, NamedNode
 
 from phenkg.formats import BY_NAME
-from phenkg.serve.guard import decode_escapes, memo_short_texts, tokens
+from phenkg.sparql import decode_escapes, memo_short_texts, tokens
 from phenkg.vocab import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
