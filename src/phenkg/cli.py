@@ -208,7 +208,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     check_resources(args)
     formats = chosen_formats(args.formats)      # before reading data/: a typo fails at once
     result = build(load(args), args.out, base=args.base, shapes=args.shapes, ontology=args.ontology,
-                   formats=formats)
+                   formats=formats, incremental=not args.clean)
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
 
 
@@ -330,6 +330,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--formats", metavar="LIST",
                      help="comma-separated dumps to write, of ttl, nt, nq, trig, jsonld, rdfxml and store (the "
                           "query store `serve --dist` opens); default all; phenkg.nt is always written")
+    sub.add_argument("--clean", action="store_true",
+                     help="build everything anew instead of reusing the previous build into --out (see "
+                          "phenkg.incremental: the cache is under $PHENKG_CACHE)")
     add_resource_options(sub)
     add_remote_commands(command, (JSON.name, CSV.name))
     return top

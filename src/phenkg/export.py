@@ -150,6 +150,7 @@ class BuildResult:
     validated: bool
     files: list[Path] = field(default_factory=list)
     triples: int = 0
+    stats: object = None        # describe.GraphStats of the graph (the build cache keeps them)
 
 
 def _say(message: str) -> None:
@@ -172,14 +173,19 @@ def chosen_formats(names: str | None) -> frozenset[str]:
 
 
 def build(catalog: Catalog, out_dir: Path, base: str, shapes=None, ontology: Path | None = None, *,
-          formats: frozenset[str] = frozenset(BUILDABLE)) -> BuildResult:
+          formats: frozenset[str] = frozenset(BUILDABLE), incremental: bool = True) -> BuildResult:
     """Build into a staging directory beside `out_dir` and swap it in whole (phenkg.atomic.replacing_dir):
     `out_dir` holds the previous build until this one is complete. BusyError if another build holds
     `out_dir`; a PhenkgError if `out_dir` holds files a build does not write. `formats` (chosen_formats)
-    says which dumps to write; the others are not in the new set, nor in its dataset description."""
+    says which dumps to write; the others are not in the new set, nor in its dataset description.
+    `incremental`: reuse what the previous build into `out_dir` wrote (phenkg.rebuild); False builds
+    clean (the cache is still written for the next build)."""
+    from phenkg import rebuild
+
     out_dir = Path(out_dir)
     with atomic.replacing_dir(out_dir, owns=_owned) as staging:
-        result = _build_into(catalog, staging, base, shapes, ontology, formats=formats)
+        result = rebuild.build_into(catalog, out_dir, staging, base, shapes, ontology, formats=formats,
+                                    reuse=incremental)
     result.files = [out_dir / path.name for path in result.files]
     _say(f"{out_dir}: {len(result.files)} files; the validation report is {out_dir / 'validation.txt'}")
     return result
@@ -191,7 +197,8 @@ def _owned(name: str) -> bool:
 
 
 def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
-                ontology: Path | None = None, *, formats: frozenset[str] = frozenset(BUILDABLE)) -> BuildResult:
+                ontology: Path | None = None, *, formats: frozenset[str] = frozenset(BUILDABLE),
+                tap: Callable[[Iterable[list[str]]], Iterable[list[str]]] | None = None) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
 
     A large list is built on both cores. Validation, the longest job, runs in a process of its own
@@ -200,7 +207,6 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
     one writes N-Quads (mostly waiting for the disk) and RDF/XML and counts the triples; more processes
     would share the two cores evenly and hold back the longest job."""
     from phenkg import describe
-    from phenkg.ontodoc import ontology_files
 
     nt_path = _path(out_dir, "nt")
     lines_of = graph.source_lines(catalog, base)
@@ -213,8 +219,8 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
             validation = validator.submit(validate_files, nt_path, out_dir, lines_of, fed=True, shapes=shapes)
             received.close()
             stack.callback(feed.close)  # if this process fails first, the validator sees the end
-        triples = write_ntriples(graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers")),
-                                 nt_path, feed)
+        blocks = graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers"))
+        triples = write_ntriples(tap(blocks) if tap else blocks, nt_path, feed)
         elsewhere: list[str] = [f for f in ("ttl", "trig", "jsonld") if f in formats]  # another process, large
         here: list[str] = [f for f in ("nq", "rdfxml") if f in formats]
         if validation is not None and elsewhere:
@@ -231,15 +237,26 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
             files += future.result()
         result = (validation.result() if validation is not None
                   else validate_files(nt_path, out_dir, lines_of, streamed=False, shapes=shapes))
+    files += describe_files(catalog, stats, out_dir, base, ontology, formats)
+    result.triples, result.stats = triples, stats
+    result.files = sorted([*result.files, nt_path, *files])
+    return result
+
+
+def describe_files(catalog: Catalog, stats, out_dir: Path, base: str, ontology: Path | None,
+                   formats: frozenset[str]) -> list[Path]:
+    """The dataset description (void.ttl, dataset.jsonld) and the ontology's files."""
+    from phenkg import describe
+    from phenkg.ontodoc import ontology_files
+
+    files = []
     dumps = [(EXPORTS[name], _path(out_dir, name)) for name in EXPORTS if name in formats]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
                           *ontology_files(ontology).items()]:
         with atomic_output(out_dir / name) as out:
             out.write(payload)
         files.append(out_dir / name)
-    result.triples = triples
-    result.files = sorted([*result.files, nt_path, *files])
-    return result
+    return files
 
 
 def _pool(stack: contextlib.ExitStack, initializer: Callable, initargs: tuple) -> ProcessPoolExecutor:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 STORE = "store"
 FIGURES = "store.json"
 KEEP = 4                # cached builds kept; older ones are removed
+_KEY = re.compile(r"[0-9a-f]{20}")  # the name of a cached build (cache_key)
 
 
 def write_store(nt_path: Path, out_dir: Path, triples: int) -> list[Path]:
@@ -73,8 +75,9 @@ def cache_key(data: Path, base: str, extra_files: list[Path]) -> str:
 
 
 def prune(root: Path, keep: Path) -> None:
-    """Remove all but the KEEP most recently used cached builds (always keeping `keep`)."""
-    entries = sorted((p for p in root.iterdir() if p.is_dir() and p != keep),
+    """Remove all but the KEEP most recently used cached builds (always keeping `keep`); other folders
+    (the build cache, phenkg.incremental's "incremental/") are not builds."""
+    entries = sorted((p for p in root.iterdir() if p.is_dir() and p != keep and _KEY.fullmatch(p.name)),
                      key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP - 1:]:
         shutil.rmtree(old, ignore_errors=True)
