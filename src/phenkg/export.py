@@ -184,8 +184,8 @@ def build(catalog: Catalog, out_dir: Path, base: str, shapes=None, ontology: Pat
 
     out_dir = Path(out_dir)
     with atomic.replacing_dir(out_dir, owns=_owned) as staging:
-        result = rebuild.build_into(catalog, out_dir, staging, base, shapes, ontology, formats=formats,
-                                    reuse=incremental)
+        result = rebuild.build_into(catalog, out_dir, staging, base, shapes=shapes, ontology=ontology,
+                                    formats=formats, reuse=incremental)
     result.files = [out_dir / path.name for path in result.files]
     _say(f"{out_dir}: {len(result.files)} files; the validation report is {out_dir / 'validation.txt'}")
     return result
@@ -237,13 +237,13 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
             files += future.result()
         result = (validation.result() if validation is not None
                   else validate_files(nt_path, out_dir, lines_of, streamed=False, shapes=shapes))
-    files += describe_files(catalog, stats, out_dir, base, ontology, formats)
+    files += describe_files(catalog, stats, out_dir, base, ontology=ontology, formats=formats)
     result.triples, result.stats = triples, stats
     result.files = sorted([*result.files, nt_path, *files])
     return result
 
 
-def describe_files(catalog: Catalog, stats, out_dir: Path, base: str, ontology: Path | None,
+def describe_files(catalog: Catalog, stats, out_dir: Path, base: str, *, ontology: Path | None,
                    formats: frozenset[str]) -> list[Path]:
     """The dataset description (void.ttl, dataset.jsonld) and the ontology's files."""
     from phenkg import describe

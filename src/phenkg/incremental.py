@@ -213,8 +213,8 @@ def fragment(name: str, lines: list[str], header: bytes, footer: bytes, graph: s
     return text[len(header):len(text) - len(footer)]
 
 
-def compose(name: str, out_path: Path, old_path: Path, old: Blocks, new: Blocks, fresh: dict[bytes, list[str]],
-            known: dict[bytes, int], graph: str) -> None:
+def compose(name: str, out_path: Path, old_path: Path, *, old: Blocks, new: Blocks,
+            fresh: dict[bytes, list[str]], known: dict[bytes, int], graph: str) -> None:
     """Write the dump `name` for the blocks `new`: the previous dump's text of each block it has,
     copied in ranges, the others serialized; note where each block is."""
     from phenkg.atomic import atomic_output
@@ -423,7 +423,8 @@ def update_store(old_store: Path, out_dir: Path, removed: list[list[str]], added
         raise Fallback("the updated store does not hold the graph's triples")
     graphs = sorted(g.value for g in store.named_graphs())
     del store
-    write_atomic(out_dir / storedir.FIGURES, (json.dumps({"triples": triples, "graphs": graphs}, indent=1) + "\n").encode())
+    figures = json.dumps({"triples": triples, "graphs": graphs}, indent=1) + "\n"
+    write_atomic(out_dir / storedir.FIGURES, figures.encode())
     return [path, out_dir / storedir.FIGURES]
 
 

@@ -17,8 +17,20 @@ from pathlib import Path
 
 from phenkg import atomic, export, graph, storedir
 from phenkg.export import PARALLEL, BuildResult
-from phenkg.incremental import (FRAGMENTED, Cache, Fallback, Previous, Recorder, compose, locate, old_lines,
-                                shapes_key, stats_dict, update_store, updated_stats)
+from phenkg.incremental import (
+    FRAGMENTED,
+    Cache,
+    Fallback,
+    Previous,
+    Recorder,
+    compose,
+    locate,
+    old_lines,
+    shapes_key,
+    stats_dict,
+    update_store,
+    updated_stats,
+)
 from phenkg.model import Catalog
 from phenkg.progress import Progress
 
@@ -29,7 +41,7 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def build_into(catalog: Catalog, out_dir: Path, staging: Path, base: str, shapes, ontology: Path | None, *,
+def build_into(catalog: Catalog, out_dir: Path, staging: Path, base: str, *, shapes, ontology: Path | None,
                formats: frozenset[str], reuse: bool = True) -> BuildResult:
     """Build into `staging` (to become `out_dir`), reusing the previous build into `out_dir` if `reuse`
     and it checks out; note this build in the cache either way."""
@@ -42,7 +54,8 @@ def build_into(catalog: Catalog, out_dir: Path, staging: Path, base: str, shapes
         composed: list[str] = []
     else:
         _say(f"incremental build: reusing the previous build of {out_dir} (cache {cache.dir})")
-        result, recorder, composed = _incremental(catalog, previous, staging, base, shapes, ontology, formats)
+        result, recorder, composed = _incremental(catalog, previous, staging, base, shapes=shapes,
+                                                  ontology=ontology, formats=formats)
     located = [name for name in FRAGMENTED if name in formats and (
         name in composed or locate(recorder.blocks, name, export._path(staging, name), graph_name))]
     cache.save(staging, recorder.blocks, located, {
@@ -50,55 +63,28 @@ def build_into(catalog: Catalog, out_dir: Path, staging: Path, base: str, shapes
     return result
 
 
-def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str, shapes, ontology: Path | None,
+def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str, *, shapes, ontology: Path | None,
                  formats: frozenset[str]) -> tuple[BuildResult, Recorder, list[str]]:
-    known = previous.known()
-    recorder = Recorder(known, previous.blocks)
+    recorder = Recorder(previous.known(), previous.blocks)
     nt_path = export._path(staging, "nt")
     lines_of = graph.source_lines(catalog, base)
     blocks = graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers"))
     triples = export.write_ntriples(recorder(blocks), nt_path)
-    new = recorder.blocks
-    present = set(new.digests)
+    present = set(recorder.blocks.digests)
     removed = [old_lines(previous, j) for j, d in enumerate(previous.blocks.digests) if d not in present]
     added = list(recorder.fresh.values())
-    _say(f"{len(added):,} block(s) new or changed, {len(removed):,} gone, of {len(new.digests):,}")
+    _say(f"{len(added):,} block(s) new or changed, {len(removed):,} gone, of {len(present):,}")
     same_graph = previous.manifest.get("graph") == recorder.graph_digest() and all(
         name in previous.manifest["files"] for name in VALIDATION)
-    graph_name = export.graph_name(base)
-    composed: list[str] = []
     with contextlib.ExitStack() as stack:
         validation = None
         if not same_graph and len(catalog.papers) >= PARALLEL:   # the longest job, on the other core
             pool = export._pool(stack, initializer=atomic.die_with_parent, initargs=(os.getpid(),))
             validation = pool.submit(export.validate_files, nt_path, staging, lines_of, shapes=shapes)
-        files: list[Path] = []
-        plain = []
-        for name in ("nq", "ttl", "rdfxml", "jsonld"):
-            if name not in formats:
-                continue
-            if name not in previous.manifest.get("located", ()):
-                plain.append(name)
-                continue
-            path = export._path(staging, name)
-            try:
-                compose(name, path, export._path(previous.dist, name), previous.blocks, new, recorder.fresh,
-                        known, graph_name)
-            except Fallback as why:
-                _say(f"{path.name}: written whole ({why})")
-                plain.append(name)
-                continue
-            composed.append(name)
-            files.append(path)
-        if "trig" in formats and "ttl" not in composed:
-            plain.append("trig")        # after "ttl" if that is written whole: from the Turtle file
-        files += export.write_derived(nt_path, staging, base, plain) if plain else []
-        if "trig" in formats and "ttl" in composed:
-            trig, ttl = export._path(staging, "trig"), export._path(staging, "ttl")
-            files += export._timed(trig, lambda out: export._trig_from_turtle_file(ttl, base, out))
+        files, composed = _dumps(previous, recorder, staging, base, formats)
         stats = updated_stats(previous.manifest["stats"], removed, added)
         if storedir.STORE in formats:
-            files += _store(previous, nt_path, staging, removed, added, triples)
+            files += _store(previous, nt_path, staging, changes=(removed, added), triples=triples)
         if same_graph:
             for name in VALIDATION:
                 shutil.copyfile(previous.dist / name, staging / name)
@@ -109,15 +95,48 @@ def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str,
             result = validation.result()
         else:
             result = export.validate_files(nt_path, staging, lines_of, streamed=False, shapes=shapes)
-    files += export.describe_files(catalog, stats, staging, base, ontology, formats)
+    files += export.describe_files(catalog, stats, staging, base, ontology=ontology, formats=formats)
     result.triples, result.stats = triples, stats
     result.files = sorted({*result.files, nt_path, *files})
     return result, recorder, composed
 
 
-def _store(previous: Previous, nt_path: Path, staging: Path, removed: list[list[str]], added: list[list[str]],
+def _dumps(previous: Previous, recorder: Recorder, staging: Path, base: str,
+           formats: frozenset[str]) -> tuple[list[Path], list[str]]:
+    """The dumps besides N-Triples: from the previous ones where they were located, else whole."""
+    files: list[Path] = []
+    composed: list[str] = []
+    plain: list[str] = []
+    for name in ("nq", "ttl", "rdfxml", "jsonld"):
+        if name not in formats:
+            continue
+        if name not in previous.manifest.get("located", ()):
+            plain.append(name)
+            continue
+        path = export._path(staging, name)
+        try:
+            compose(name, path, export._path(previous.dist, name), old=previous.blocks, new=recorder.blocks,
+                    fresh=recorder.fresh, known=recorder.known, graph=export.graph_name(base))
+        except Fallback as why:
+            _say(f"{path.name}: written whole ({why})")
+            plain.append(name)
+            continue
+        composed.append(name)
+        files.append(path)
+    if "trig" in formats and "ttl" not in composed:
+        plain.append("trig")        # after "ttl" if that is written whole: from the Turtle file
+    files += export.write_derived(export._path(staging, "nt"), staging, base, plain) if plain else []
+    if "trig" in formats and "ttl" in composed:
+        trig, ttl = export._path(staging, "trig"), export._path(staging, "ttl")
+        files += export._timed(trig, lambda out: export._trig_from_turtle_file(ttl, base, out))
+    return files, composed
+
+
+def _store(previous: Previous, nt_path: Path, staging: Path, *, changes: tuple[list[list[str]], list[list[str]]],
            triples: int) -> list[Path]:
-    """The query store: the previous one updated, if there is one; else loaded whole."""
+    """The query store: the previous one updated (`changes`: the blocks gone, the blocks new), if there
+    is one; else loaded whole."""
+    removed, added = changes
     old = previous.dist / storedir.STORE
     if storedir.FIGURES in previous.manifest["files"] and old.is_dir():
         try:
