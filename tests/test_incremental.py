@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import filecmp
 import json
+import os
 import random
 from pathlib import Path
 
@@ -154,3 +155,38 @@ def test_a_cache_that_does_not_check_out_is_not_used(synthetic, tmp_path, capsys
     assert REUSED not in capsys.readouterr().err
     build(Catalog(synthetic.source, synthetic.topics, copy.deepcopy(papers)), clean, BASE, incremental=False)
     assert_same(dist, clean)
+
+
+def test_the_serve_cache_pruning_leaves_the_build_cache_alone(tmp_path):
+    from phenkg import storedir
+
+    builds = [tmp_path / f"{n:020x}" for n in range(6)]
+    for n, path in enumerate(builds):
+        path.mkdir()
+        os.utime(path, (n, n))
+    (tmp_path / "incremental").mkdir()
+    storedir.prune(tmp_path, keep=builds[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["incremental", builds[0].name, *(b.name for b in builds[-(storedir.KEEP - 1):])])
+
+
+def test_the_two_process_path_of_a_large_build(synthetic, tmp_path, capsys, monkeypatch):
+    """Past export.PARALLEL papers the validator runs in another process, fed as the lines are
+    written, and is stopped when the graph turns out unchanged."""
+    from phenkg import export, rebuild
+
+    monkeypatch.setattr(export, "PARALLEL", 50)
+    monkeypatch.setattr(rebuild, "PARALLEL", 50)
+    dist, clean = tmp_path / "dist", tmp_path / "clean"
+    build(synthetic, dist, BASE)
+    papers = copy.deepcopy(synthetic.papers)
+    papers[7].title, papers[9].authors = "A Title Changed", papers[9].authors[::-1]
+    capsys.readouterr()
+    build(Catalog(synthetic.source, synthetic.topics, papers), dist, BASE)
+    assert REUSED in capsys.readouterr().err
+    build(Catalog(synthetic.source, synthetic.topics, copy.deepcopy(papers)), clean, BASE, incremental=False)
+    assert_same(dist, clean)
+    build(Catalog(synthetic.source, synthetic.topics, copy.deepcopy(papers)), dist, BASE)
+    assert "the previous report stands" in capsys.readouterr().err
+    assert_same(dist, clean)
+    assert not [p for p in dist.iterdir() if p.name.startswith(".")]

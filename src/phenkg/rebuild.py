@@ -10,12 +10,13 @@ plus the difference; validation reused if the graph is the same, else run whole,
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import shutil
 import sys
 from pathlib import Path
 
-from phenkg import atomic, export, graph, storedir
+from phenkg import export, graph, storedir
 from phenkg.export import PARALLEL, BuildResult
 from phenkg.incremental import (
     FRAGMENTED,
@@ -69,18 +70,26 @@ def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str,
     nt_path = export._path(staging, "nt")
     lines_of = graph.source_lines(catalog, base)
     blocks = graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers"))
-    triples = export.write_ntriples(recorder(blocks), nt_path)
-    present = set(recorder.blocks.digests)
-    removed = [old_lines(previous, j) for j, d in enumerate(previous.blocks.digests) if d not in present]
-    added = list(recorder.fresh.values())
-    _say(f"{len(added):,} block(s) new or changed, {len(removed):,} gone, of {len(present):,}")
-    same_graph = previous.manifest.get("graph") == recorder.graph_digest() and all(
-        name in previous.manifest["files"] for name in VALIDATION)
     with contextlib.ExitStack() as stack:
-        validation = None
-        if not same_graph and len(catalog.papers) >= PARALLEL:   # the longest job, on the other core
-            pool = export._pool(stack, initializer=atomic.die_with_parent, initargs=(os.getpid(),))
-            validation = pool.submit(export.validate_files, nt_path, staging, lines_of, shapes=shapes)
+        validation = validator = None
+        if len(catalog.papers) >= PARALLEL:   # the longest job, on the other core, reading as the lines are written
+            received, feed = multiprocessing.get_context("spawn").Pipe(duplex=False)
+            validator = export._pool(stack, initializer=export._Feed.receive, initargs=(received, os.getpid()))
+            validation = validator.submit(export.validate_files, nt_path, staging, lines_of, fed=True, shapes=shapes)
+            received.close()
+            stack.callback(feed.close)     # if this process fails first, the validator sees the end
+            triples = export.write_ntriples(recorder(blocks), nt_path, feed)
+        else:
+            triples = export.write_ntriples(recorder(blocks), nt_path)
+        present = set(recorder.blocks.digests)
+        removed = [old_lines(previous, j) for j, d in enumerate(previous.blocks.digests) if d not in present]
+        added = list(recorder.fresh.values())
+        _say(f"{len(added):,} block(s) new or changed, {len(removed):,} gone, of {len(present):,}")
+        same_graph = previous.manifest.get("graph") == recorder.graph_digest() and all(
+            name in previous.manifest["files"] for name in VALIDATION)
+        if same_graph and validator is not None:   # its report would be the previous one: stop it
+            _stop(validator)
+            validation = None
         files, composed = _dumps(previous, recorder, staging, base, formats)
         stats = updated_stats(previous.manifest["stats"], removed, added)
         if storedir.STORE in formats:
@@ -99,6 +108,13 @@ def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str,
     result.triples, result.stats = triples, stats
     result.files = sorted({*result.files, nt_path, *files})
     return result, recorder, composed
+
+
+def _stop(pool) -> None:
+    """Kill the validator (before its second pass can write anything: that reads the whole file)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.kill()
+        process.join()
 
 
 def _dumps(previous: Previous, recorder: Recorder, staging: Path, base: str,
