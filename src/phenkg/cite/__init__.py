@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from phenkg.cite.reference import SCOPES, Citer, Reference, base_key, citation_keys, papers_of, references
-from phenkg.cite.write import bibliography, bibtex, citation_cff, csl_json, ris
+from phenkg.cite.write import CFF_NAME, bibliography, bibtex, citation_cff, csl_json, ris
 from phenkg.formats import BIBLIOGRAPHY, BIBTEX, CITATIONS, CSLJSON, RIS, Format
 from phenkg.model import Catalog, Source
 
-CFF_NAME = "CITATION.cff"
 WRITERS: dict[str, Callable[[Iterable[Reference]], bytes]] = {
     BIBTEX.name: bibtex, CSLJSON.name: csl_json, RIS.name: ris, BIBLIOGRAPHY.name: bibliography}
 
@@ -63,7 +62,7 @@ def citation_files(store, base: str, source: Source | None = None) -> dict[str, 
     source = source or source_of(store)
     files: dict[str, bytes] = {}
     if source is not None:
-        files[CFF_NAME] = citation_cff(source, iris.base)
+        files[CFF_NAME] = citation_cff(source, base)
     everything = citer.everything()
     for fmt in CITATIONS.values():
         files[f"phenkg.{fmt.extension}"] = render(everything, fmt)

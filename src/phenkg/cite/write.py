@@ -18,7 +18,9 @@ from functools import cache
 
 from phenkg.cite.reference import Reference
 from phenkg.model import Source, repo_name
+from phenkg.vocab import base_iri
 
+CFF_NAME = "CITATION.cff"
 BIBTEX_TYPES = {"conference": "inproceedings", "journal": "article", "thesis": "phdthesis", "preprint": "misc"}
 CSL_TYPES = {"conference": "paper-conference", "journal": "article-journal", "thesis": "thesis",
              "preprint": "article"}
@@ -34,7 +36,12 @@ def _encoder():
 
 
 def latex(text: str) -> str:
-    return _encoder().unicode_to_latex(" ".join(text.split()))
+    """LaTeX for plain text; '--' stays two hyphens (TeX would print a dash), as do quotes ('' and ``)."""
+    escaped = _encoder().unicode_to_latex(" ".join(text.split()))
+    for ligature in ("--", "``", "''"):
+        while ligature in escaped:
+            escaped = escaped.replace(ligature, ligature[0] + "{}" + ligature[1])
+    return escaped
 
 
 def protected_title(title: str) -> str:
@@ -195,7 +202,7 @@ def citation_cff(source: Source, base: str) -> bytes:
         lines.append(f"  - name: {_yaml(owner or source.title)}")
     if source.repository:
         lines.append(f"repository: {_yaml(source.repository)}")
-    lines.append(f"url: {_yaml(base)}")
+    lines.append(f"url: {_yaml(base_iri(base))}")
     if source.commit:
         lines.append(f"commit: {_yaml(source.commit)}")
     if source.date:
