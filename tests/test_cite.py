@@ -107,11 +107,14 @@ HOSTILE = Reference(iri=BASE + "paper/x", key="x2020", title="ResNets & SGD: 50%
 
 def test_escaping_round_trips_special_characters():
     text = bibtex([HOSTILE]).decode()
-    assert "{SGD:}" in text and r"{\&}" in text and r"50{\%}" in text and r"Doll{\'a}r" in text
+    assert "{SGD:}" in text
+    assert r"{\&}" in text
+    assert r"50{\%}" in text
+    assert r"Doll{\'a}r" in text
     entry = parse_bibtex(text).entries[0]
     assert entry["title"].replace("{", "").replace("}", "") == HOSTILE.title.replace("{", "").replace("}", "")
     assert entry["author"] == list(HOSTILE.authors)
-    import bibtexparser   # URLs are written as they are (no LaTeX to decode: `%` is not a comment there)
+    import bibtexparser  # URLs are written as they are (no LaTeX to decode: `%` is not a comment there)
 
     assert bibtexparser.parse_string(text).entries[0]["url"] == HOSTILE.url
 
@@ -158,7 +161,7 @@ def test_ris_reads_back_with_rispy(refs, catalog):
         record = by_id[ref.key]
         assert record["title"] == ref.title
         assert [", ".join(reversed(a.split(", "))).replace(", ", " ") for a in record.get("authors", [])] == \
-            [a for a in ref.authors], ref.key
+            list(ref.authors), ref.key
         assert record.get("year") == (str(ref.year) if ref.year else None)
         assert record.get("secondary_title") == ref.venue
 
@@ -179,7 +182,8 @@ def test_citation_cff_names_the_list_and_its_maintainer(catalog):
     import yaml
 
     cff = yaml.safe_load(cite.citation_cff(catalog.source, BASE))
-    assert cff["cff-version"] == "1.2.0" and cff["type"] == "dataset"
+    assert cff["cff-version"] == "1.2.0"
+    assert cff["type"] == "dataset"
     assert cff["title"] == catalog.source.title
     assert cff["commit"] == catalog.source.commit
     assert str(cff["date-released"]) == catalog.source.date

@@ -67,7 +67,7 @@ def test_the_table_has_one_entry_per_name_media_type_and_extension():
 def test_cli_export_choices_are_the_table_exports():
     subcommands = parser()._subparsers._group_actions[0].choices
     export = next(a for a in subcommands["export"]._actions if a.dest == "format")
-    assert export.choices == list(formats.EXPORTS)
+    assert export.choices == [*formats.EXPORTS, *formats.CITATIONS]
 
 
 @pytest.mark.parametrize("offers", [nego.RESULTS, nego.GRAPH, nego.PAGE])

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from phenkg.vocab import PHENKG, SCHEMA, SKOS, Iris
 
 _WORD = re.compile(r"[a-z0-9]+")
-STOP_WORDS = frozenset(
-    "a an the on of in for to and or is are be do does can how what why when where which who towards toward "
-    "with without via from by at as we our its it this that beyond into".split())
+STOP_WORDS = frozenset((
+    "a", "an", "the", "on", "of", "in", "for", "to", "and", "or", "is", "are", "be", "do", "does", "can", "how",
+    "what", "why", "when", "where", "which", "who", "towards", "toward", "with", "without", "via", "from", "by",
+    "at", "as", "we", "our", "its", "it", "this", "that", "beyond", "into"))
 PREFIXES = f"PREFIX phenkg: <{PHENKG}>\nPREFIX schema: <{SCHEMA}>\nPREFIX skos: <{SKOS}>\n"
 
 # entity kinds whose pages cite their papers -> how a paper belongs to one (?e: the entity)
