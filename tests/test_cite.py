@@ -191,8 +191,26 @@ def test_citation_cff_names_the_list_and_its_maintainer(catalog):
     assert cff["repository"] == catalog.source.repository
 
 
+def test_citation_cff_validates_against_the_cff_schema(catalog):
+    import jsonschema
+    import yaml
+
+    schema = json.loads((FIXTURES / "cff-schema.json").read_text(encoding="utf-8"))
+    cff = yaml.safe_load(cite.citation_cff(catalog.source, BASE))
+    jsonschema.validate(cff, schema, format_checker=jsonschema.FormatChecker())
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(dict(cff, authors=[]), schema)
+
+
+def test_build_writes_citation_cff(tmp_path, catalog):
+    out = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "phenkg.cli", "build", "--data", str(DATA), "--out", str(out),
+                    "--formats", "nt"], check=True, capture_output=True)
+    assert (out / "CITATION.cff").read_bytes() == cite.citation_cff(catalog.source, BASE)
+
+
 def test_citation_files_for_the_site(store, catalog):
-    files = cite.citation_files(store, BASE)
+    files = cite.catalog_citation_files(catalog, BASE)
     assert files["CITATION.cff"] == cite.citation_cff(catalog.source, BASE)
     assert {"phenkg.bib", "phenkg.csl.json", "phenkg.ris"} <= set(files)
     topic = catalog.topics[0].key

@@ -93,6 +93,8 @@ def test_an_author_and_the_whole_list(app, catalog):
     status, _, body = call(app, source, "application/vnd.citationstyles.csl+json")
     assert status == 200
     assert len(json.loads(body)) == len(catalog.papers)
+    status, _, _ = call(app, "/source/not-this-list", "application/x-bibtex")
+    assert status == 404
 
 
 def test_406_lists_the_page_and_citation_types(app):

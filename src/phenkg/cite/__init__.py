@@ -79,6 +79,11 @@ def citation_files(store, base: str, source: Source | None = None) -> dict[str, 
     return files
 
 
+def catalog_citation_files(catalog: Catalog, base: str) -> dict[str, bytes]:
+    """`citation_files` of a catalog (for `phenkg site`)."""
+    return citation_files(store_of(catalog, base), base, catalog.source)
+
+
 _CLASSES = {"paper": "Paper", "topic": "Topic", "keyword": "Keyword", "author": "Author", "venue": "Venue"}
 
 
@@ -89,5 +94,6 @@ def _entities(store, kind: str, iris) -> list[str]:
                   if row["e"].value.startswith(iris.namespace(kind)))
 
 
-__all__ = ["CFF_NAME", "SCOPES", "Citer", "Reference", "base_key", "citation_cff", "citation_files",
+__all__ = ["CFF_NAME", "SCOPES", "Citer", "Reference", "base_key", "catalog_citation_files", "citation_cff",
+           "citation_files",
            "citation_keys", "export_citations", "references", "render", "source_of", "store_of"]

@@ -34,7 +34,7 @@ SCOPES = {
     "keyword": "?p schema:keywords ?e .",
     "author": "?p schema:author ?e .",
     "venue": "?p schema:publication ?e .",
-    "source": "?p a phenkg:Paper .",           # the list itself: every paper
+    "source": "?e a phenkg:SourceList . ?p a phenkg:Paper .",     # the list itself: every paper
 }
 
 
@@ -235,5 +235,5 @@ class Citer:
         return references(self.store, papers_of(self.store, kind, iri), self.keys)
 
     def everything(self) -> list[Reference]:
-        return self.of("source")
+        return references(self.store, papers_of(self.store, "source"), self.keys)
 
