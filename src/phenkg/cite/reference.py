@@ -182,11 +182,12 @@ KEY_QUERY = PREFIXES + """SELECT ?p (MIN(?t) AS ?title) (MIN(?venueYear) AS ?a) 
 def citation_keys(store) -> dict[str, str]:
     """Every paper's citation key (paper IRI -> key), unique over the whole list: one query (twice as
     fast as one per field: 0.26 s for 5,000 papers)."""
-    bases = {}
+    bases: dict[str, str] = {}
     for row in store.query(KEY_QUERY):
         paper, title, *years, first = (None if term is None else term.value for term in row)
         year = next((int(y) for y in years if y is not None), None)   # as _year: venue, arXiv, list
-        bases[paper] = base_key(first, year, title or "")
+        if paper is not None:
+            bases[paper] = base_key(first, year, title or "")
     return assign_keys(bases)
 
 
