@@ -218,3 +218,13 @@ def test_citation_files_for_the_site(store, catalog):
     assert len(in_topic) == sum(any(x.topic == topic for x in p.listings) for p in catalog.papers)
     paper = catalog.papers[0].key
     assert len(json.loads(files[f"paper/{paper}.csl.json"])) == 1
+
+
+def test_plain_reference_reads_like_apa():
+    from phenkg.cite.write import plain_reference
+
+    two = Reference(iri="x", key="k", title="Emergence of Invariance", authors=("Alessandro Achille", "Stefano Soatto"),
+                    year=2017, venue="JMLR", kind="journal", url="https://arxiv.org/abs/1706.01350")
+    assert plain_reference(two) == ("Achille, A., & Soatto, S. (2017). Emergence of Invariance. JMLR. "
+                                    "https://arxiv.org/abs/1706.01350")
+    assert plain_reference(HOSTILE).startswith("Kaiser, Ł., van der Maaten, L., & Plato (2020). ResNets & SGD")

@@ -170,7 +170,7 @@ def plain_reference(ref: Reference) -> str:
     names = [_initials(a) for a in ref.authors]
     if len(names) > 1:
         names[-1] = "& " + names[-1]
-    authors = (", " if len(names) > 2 else " ").join(names) if names else ""
+    authors = ", ".join(names)
     parts = [authors, f"({ref.year if ref.year is not None else 'n.d.'}).", ref.title.rstrip(".") + "."]
     if ref.venue:
         parts.append(ref.venue + ".")
