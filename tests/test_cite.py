@@ -202,11 +202,26 @@ def test_citation_cff_validates_against_the_cff_schema(catalog):
         jsonschema.validate(dict(cff, authors=[]), schema)
 
 
-def test_build_writes_citation_cff(tmp_path, catalog):
+def test_build_writes_citation_cff_and_the_key_table_the_server_reads(tmp_path, catalog):
+    import pyoxigraph
+
+    from phenkg.cite.reference import KEYS_FILE, keys_json
+    from phenkg.serve import Executor, Settings, call, create_app
+
     out = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "phenkg.cli", "build", "--data", str(DATA), "--out", str(out),
-                    "--formats", "nt"], check=True, capture_output=True)
+                    "--formats", "store"], check=True, capture_output=True)
     assert (out / "CITATION.cff").read_bytes() == cite.citation_cff(catalog.source, BASE)
+    store = pyoxigraph.Store.read_only(str(out / "store"))
+    assert (out / KEYS_FILE).read_bytes() == keys_json(store)
+    keys = json.loads((out / KEYS_FILE).read_bytes())
+    paper = BASE + "paper/arxiv-2111.06377"
+    assert keys[paper] == "he2022masked"
+    (out / KEYS_FILE).write_text(json.dumps({**keys, paper: "doctored2022"}), encoding="utf-8")
+    app = create_app(Executor(store), Settings(base=BASE, dist=out), store)
+    status, _, body = call(app, "/paper/arxiv-2111.06377", "application/x-bibtex")
+    assert status == 200
+    assert body.startswith(b"@inproceedings{doctored2022,")      # read from the build, not recomputed
 
 
 def test_citation_files_for_the_site(store, catalog):

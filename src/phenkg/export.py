@@ -34,6 +34,7 @@ import pyoxigraph as ox
 
 from phenkg import atomic, graph, jsonld, ntriples, storedir
 from phenkg.atomic import atomic_output
+from phenkg.cite.reference import KEYS_FILE, keys_json
 from phenkg.cite.write import CFF_NAME, citation_cff
 from phenkg.errors import PhenkgError
 from phenkg.formats import CITATIONS, EXPORTS, JSONLD, Format
@@ -45,7 +46,7 @@ STEM = "phenkg"
 # every file a build writes (tests/test_build_atomic.py checks this against a build)
 OUTPUTS = frozenset({*(f"{STEM}.{f.extension}" for f in EXPORTS.values()), "validation.ttl", "validation.txt",
                      "void.ttl", "dataset.jsonld", "ontology.ttl", "ontology.html", storedir.STORE,
-                     storedir.FIGURES, CFF_NAME})
+                     storedir.FIGURES, CFF_NAME, KEYS_FILE})
 PARALLEL = 7_500  # papers (about 500,000 triples) from which a build uses both cores
 
 
@@ -236,6 +237,7 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
         stats = describe.GraphStats.of_ntriples(ntriples.file_chunks(nt_path))
         if storedir.STORE in formats:   # what `phenkg serve --dist` opens at once
             files += storedir.write_store(nt_path, out_dir, triples)
+            files += _citation_keys(out_dir)
         for future in derived:
             files += future.result()
         result = (validation.result() if validation is not None
@@ -249,6 +251,15 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
     result.triples = triples
     result.files = sorted([*result.files, nt_path, *files])
     return result
+
+
+def _citation_keys(out_dir: Path) -> list[Path]:
+    """The list's citation keys beside the query store, so no server computes them (phenkg.cite)."""
+    store = ox.Store.read_only(str(out_dir / storedir.STORE))
+    with atomic_output(out_dir / KEYS_FILE) as out:
+        out.write(keys_json(store))
+    del store
+    return [out_dir / KEYS_FILE]
 
 
 def _pool(stack: contextlib.ExitStack, initializer: Callable, initargs: tuple) -> ProcessPoolExecutor:

@@ -13,10 +13,12 @@ stable, so a paper's key does not move when the list is reordered.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from phenkg.vocab import PHENKG, SCHEMA, SKOS, Iris
 
@@ -210,25 +212,39 @@ def references(store, papers: list[str], keys: dict[str, str]) -> list[Reference
         kind = venue_kind(venue, venue_year)
         arxiv = f["arxiv"][0].rsplit("/abs/", 1)[-1] if f.get("arxiv") else None
         out.append(Reference(
-            iri=iri, key=keys.get(iri) or base_key(None, None, iri), title=f["title"][0],
-            authors=authors.get(iri, ()), year=_year(f), venue=venue, kind=kind,
+            iri=iri, title=f["title"][0], authors=authors.get(iri, ()), year=_year(f), venue=venue, kind=kind,
+            # a key table from another graph lacks the paper: its base key, not unique but readable
+            key=keys.get(iri) or base_key(next(iter(authors.get(iri, ())), None), _year(f), f["title"][0]),
             url=f["url"][0] if f.get("url") else None, arxiv=arxiv,
             doi=f["doi"][0].removeprefix("https://doi.org/") if f.get("doi") and kind == "preprint" else None,
             keywords=tuple(f.get("keyword", ())), abstract=f["abstract"][0] if f.get("abstract") else None))
     return out
 
 
-class Citer:
-    """References over one read-only store; the keys of the whole list are read once, when first needed."""
+KEYS_FILE = "citation-keys.json"     # the key table a build leaves beside its store
 
-    def __init__(self, store, base: str) -> None:
-        self.store, self.iris = store, Iris(base)
+
+def keys_json(store) -> bytes:
+    """The key table as a build writes it: {paper IRI: key}, in IRI order (the same graph, the same bytes)."""
+    return (json.dumps(dict(sorted(citation_keys(store).items())), ensure_ascii=False, indent=0) + "\n").encode()
+
+
+class Citer:
+    """References over one read-only store. The keys of the whole list are read once, when first needed:
+    from `keys_file` when a build left one (at 200,000 papers computing them takes longer than a request
+    may), else computed from the store."""
+
+    def __init__(self, store, base: str, keys_file: Path | None = None) -> None:
+        self.store, self.iris, self.keys_file = store, Iris(base), keys_file
         self._keys: dict[str, str] | None = None
 
     @property
     def keys(self) -> dict[str, str]:
         if self._keys is None:
-            self._keys = citation_keys(self.store)
+            if self.keys_file is not None and self.keys_file.is_file():
+                self._keys = json.loads(self.keys_file.read_bytes())
+            else:
+                self._keys = citation_keys(self.store)
         return self._keys
 
     def of(self, kind: str, iri: str | None = None) -> list[Reference]:

@@ -129,7 +129,7 @@ class App:
         self.executor, self.settings, self.store, self.documents = executor, settings, store, documents
         self.guard = guard          # False only in the tests that show the sandbox holds without it
         self.describer = Describer(store, settings.base)
-        self.citations = Citations(store, settings.base)
+        self.citations = Citations(store, settings.base, settings.dist)
         self.index = query_page(settings.base, _dataset(settings.dist))
         self.triples = settings.triples if settings.triples is not None else len(store)
 

@@ -6,9 +6,11 @@ evaluator holds.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 from phenkg import cite
+from phenkg.cite.reference import KEYS_FILE
 from phenkg.formats import BIBLIOGRAPHY, BIBTEX, CFF, CSLJSON, RIS, Format
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
@@ -26,8 +28,9 @@ def _typed(fmt: Format) -> str:
 class Citations:
     """Answers citation requests over one read-only store; the list's citation keys are read on first use."""
 
-    def __init__(self, store, base: str) -> None:
-        self.store, self.citer = store, cite.Citer(store, base)
+    def __init__(self, store, base: str, dist: Path | None = None) -> None:
+        keys = dist / KEYS_FILE if dist is not None else None     # a build's key table, when there is one
+        self.store, self.citer = store, cite.Citer(store, base, keys)
 
     def response(self, path: str, accept: str | None, fmt: str | None) -> Response | None:
         """A citation of the entity at `path` when the negotiated format is one; None for a page format
