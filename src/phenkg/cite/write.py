@@ -63,8 +63,13 @@ def _url(url: str) -> str:
     return url.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
 
 
+def _bibtex_name(name: str) -> str:
+    """One author; a name that itself holds ' and ' (an organisation) is braced, so it stays one."""
+    return "{" + latex(name) + "}" if " and " in f" {name.lower()} " else latex(name)
+
+
 def bibtex_entry(ref: Reference) -> str:
-    fields: list[tuple[str, str]] = [("author", " and ".join(latex(a) for a in ref.authors)),
+    fields: list[tuple[str, str]] = [("author", " and ".join(_bibtex_name(a) for a in ref.authors)),
                                      ("title", protected_title(ref.title))]
     venue = latex(ref.venue) if ref.venue else ""
     if ref.kind == "conference":
@@ -94,7 +99,7 @@ def bibtex(refs: Iterable[Reference]) -> bytes:
 def person(name: str) -> dict[str, str]:
     """'Kaiming He' -> family He, given Kaiming; 'Laurens van der Maaten' -> family 'van der Maaten'."""
     parts = name.split()
-    if len(parts) < 2:
+    if len(parts) < 2 or "and" in parts:        # one word, or an organisation ('Ernst and Young')
         return {"literal": name}
     cut = next((i for i in range(1, len(parts) - 1) if parts[i].lower() in _PARTICLES), len(parts) - 1)
     return {"family": " ".join(parts[cut:]), "given": " ".join(parts[:cut])}
