@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from phenkg.cite.reference import SCOPES, Citer, Reference, base_key, citation_keys, papers_of, references
+from phenkg.cite.reference import SCOPES, Citer, Reference, base_key, citation_keys, papers_by, references
 from phenkg.cite.write import CFF_NAME, bibliography, bibtex, citation_cff, csl_json, ris
 from phenkg.formats import BIBLIOGRAPHY, BIBTEX, CITATIONS, CSLJSON, RIS, Format
 from phenkg.model import Catalog, Source
@@ -70,9 +70,9 @@ def citation_files(store, base: str, source: Source | None = None) -> dict[str, 
     for kind in SCOPES:
         if kind == "source":
             continue
-        for iri in _entities(store, kind, iris):
-            refs = [by_iri[p] for p in papers_of(store, kind, iri) if p in by_iri]
-            path = iris.relative(iri)
+        for iri, papers in sorted(papers_by(store, kind).items(), key=lambda item: str(item[0])):
+            path = iris.relative(iri) if iri is not None and iri.startswith(iris.namespace(kind)) else None
+            refs = [by_iri[p] for p in papers if p in by_iri]
             if refs and path:
                 for fmt in CITATIONS.values():
                     files[f"{path}.{fmt.extension}"] = render(refs, fmt)
@@ -82,16 +82,6 @@ def citation_files(store, base: str, source: Source | None = None) -> dict[str, 
 def catalog_citation_files(catalog: Catalog, base: str) -> dict[str, bytes]:
     """`citation_files` of a catalog (for `phenkg site`)."""
     return citation_files(store_of(catalog, base), base, catalog.source)
-
-
-_CLASSES = {"paper": "Paper", "topic": "Topic", "keyword": "Keyword", "author": "Author", "venue": "Venue"}
-
-
-def _entities(store, kind: str, iris) -> list[str]:
-    from phenkg.vocab import PHENKG
-
-    return sorted(row["e"].value for row in store.query(f"SELECT ?e WHERE {{ ?e a <{PHENKG}{_CLASSES[kind]}> }}")
-                  if row["e"].value.startswith(iris.namespace(kind)))
 
 
 __all__ = ["CFF_NAME", "SCOPES", "Citer", "Reference", "base_key", "catalog_citation_files", "citation_cff",

@@ -71,15 +71,27 @@ def venue_kind(printed: str | None, year: int | None) -> str:
 # -- which papers, in list order --------------------------------------------------------------------
 def papers_of(store, kind: str, iri: str | None = None) -> list[str]:
     """The papers an entity of `kind` (SCOPES) cites, in list order; for 'source', the whole list."""
-    scope = SCOPES[kind]
-    entity = f"<{iri}>" if iri else "?e"
+    return papers_by(store, kind, iri).get(iri, []) if iri else papers_by(store, kind, None).get(None, [])
+
+
+def papers_by(store, kind: str, iri: str | None = None) -> dict[str | None, list[str]]:
+    """Entity IRI -> the papers it cites, in list order, for one entity (`iri`) or every entity of the kind
+    (one query: what the site needs). The 'source' scope's papers are filed under None without `iri`."""
+    if kind == "paper" and iri is None:
+        return {p: [p] for p in papers_by(store, "source").get(None, [])}
+    scope = SCOPES[kind].replace("?e", f"<{iri}>") if iri else SCOPES[kind]
+    group = "?e" if iri is None and "?e" in scope and kind != "source" else ""
     line = ("OPTIONAL { ?l phenkg:sourceLine ?line }" if kind == "topic"
             else "OPTIONAL { ?p phenkg:listing ?pl . ?pl phenkg:sourceLine ?line }")
-    query = (PREFIXES + "SELECT ?p (MIN(?line) AS ?first) WHERE { "
-             + scope.replace("?e", entity) + " ?p a phenkg:Paper . " + line + " } GROUP BY ?p")
-    rows = [(row["p"].value, row["first"]) for row in store.query(query)]
-    return [p for _, _, p in sorted((first is None, int(first.value) if first is not None else 0, p)
-                                    for p, first in rows)]
+    query = (PREFIXES + f"SELECT {group} ?p (MIN(?line) AS ?first) WHERE {{ "
+             + scope + " ?p a phenkg:Paper . " + line + f" }} GROUP BY {group} ?p")
+    ranked: dict[str | None, list[tuple[bool, int, str]]] = {}
+    for row in store.query(query):
+        entity = row["e"].value if group else iri
+        first = row["first"]
+        ranked.setdefault(entity, []).append((first is None, int(first.value) if first is not None else 0,
+                                              row["p"].value))
+    return {entity: [p for *_, p in sorted(rows)] for entity, rows in ranked.items()}
 
 
 # -- the fields ----------------------------------------------------------------------------------------
