@@ -94,6 +94,7 @@ def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str,
         stats = updated_stats(previous.manifest["stats"], removed, added)
         if storedir.STORE in formats:
             files += _store(previous, nt_path, staging, changes=(removed, added), triples=triples)
+            files += export._citation_keys(staging)
         if same_graph:
             for name in VALIDATION:
                 shutil.copyfile(previous.dist / name, staging / name)
