@@ -15,6 +15,7 @@ import filecmp
 import json
 import os
 import random
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -190,3 +191,14 @@ def test_the_two_process_path_of_a_large_build(synthetic, tmp_path, capsys, monk
     assert "the previous report stands" in capsys.readouterr().err
     assert_same(dist, clean)
     assert not [p for p in dist.iterdir() if p.name.startswith(".")]
+
+
+def test_the_notes_of_a_removed_out_are_dropped(synthetic, tmp_path):
+    gone, kept = tmp_path / "gone", tmp_path / "kept"
+    build(synthetic, gone, BASE, formats=frozenset({"nt"}))
+    notes = _cache_dir(gone)
+    assert (notes / "manifest.json").is_file()
+    shutil.rmtree(gone)
+    build(synthetic, kept, BASE, formats=frozenset({"nt"}))
+    assert not notes.exists()
+    assert (_cache_dir(kept) / "manifest.json").is_file()

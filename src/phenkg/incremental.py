@@ -353,14 +353,26 @@ class Cache:
         from phenkg.formats import EXPORTS
 
         files = [f"{STEM}.{EXPORTS[name].extension}" for name in located]
-        files += [name for name in ("validation.ttl", "validation.txt", storedir.FIGURES) if (staging / name).exists()]
+        from phenkg.cite.reference import KEYS_FILE
+
+        files += [name for name in ("validation.ttl", "validation.txt", storedir.FIGURES, KEYS_FILE)
+                  if (staging / name).exists()]
         index = blocks.to_bytes()
         manifest = {"identity": self.identity, "index": hashlib.sha256(index).hexdigest(), "located": located,
-                    "files": {name: _stat(staging / name) for name in files}, **extra}
+                    "out": str(self.out_dir), "files": {name: _stat(staging / name) for name in files}, **extra}
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "manifest.json").unlink(missing_ok=True)   # never a manifest over another index
         write_atomic(self.dir / "index.bin", index)
         write_atomic(self.dir / "manifest.json", json.dumps(manifest) + "\n")
+        self._prune()
+
+    def _prune(self) -> None:
+        """Remove the notes of builds whose --out is gone (`serve --data`'s pruned builds, a deleted dist/)."""
+        for other in self.dir.parent.iterdir():
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                out = json.loads((other / "manifest.json").read_text(encoding="utf-8"))["out"]
+                if other != self.dir and not Path(out).is_dir():
+                    shutil.rmtree(other, ignore_errors=True)
 
 
 def shapes_key(shapes, source_file: str) -> str:

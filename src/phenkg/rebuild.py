@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from phenkg import export, graph, storedir
+from phenkg.cite.reference import KEYS_FILE
 from phenkg.export import PARALLEL, BuildResult
 from phenkg.incremental import (
     FRAGMENTED,
@@ -94,7 +95,11 @@ def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str,
         stats = updated_stats(previous.manifest["stats"], removed, added)
         if storedir.STORE in formats:
             files += _store(previous, nt_path, staging, changes=(removed, added), triples=triples)
-            files += export._citation_keys(staging)
+            if same_graph and KEYS_FILE in previous.manifest["files"]:   # computed from the graph alone
+                shutil.copyfile(previous.dist / KEYS_FILE, staging / KEYS_FILE)
+                files.append(staging / KEYS_FILE)
+            else:
+                files += export._citation_keys(staging)
         if same_graph:
             for name in VALIDATION:
                 shutil.copyfile(previous.dist / name, staging / name)
