@@ -48,7 +48,8 @@ class Virtuoso:
     /sparql-auth and /sparql-graph-crud-auth (HTTP Digest; the dba account may write)."""
 
     def __init__(self, work: Path, password: str = "dba-test-pw", buffers: int = 20000) -> None:
-        assert VIRTUOSO and ISQL, VIRTUOSO_MISSING
+        assert VIRTUOSO, VIRTUOSO_MISSING
+        assert ISQL, VIRTUOSO_MISSING
         work.mkdir(parents=True, exist_ok=True)
         self.work, self.password = work, password
         self.sql_port, self.http_port = free_port(), free_port()
@@ -132,7 +133,8 @@ _JENA = ["jena-arq", "jena-base", "jena-cmds", "jena-core", "jena-dboe-base", "j
          "jena-dboe-storage", "jena-dboe-trans-data", "jena-dboe-transaction", "jena-iri",
          "jena-rdfconnection", "jena-shacl", "jena-shex", "jena-tdb", "jena-tdb2"]
 _LIBS = ["commons-cli", "commons-codec", "commons-compress", "commons-csv", "commons-io", "commons-lang3",
-         "dexx.collection", "gson", "guava", "httpclient", "httpcore", "jackson-core", "jackson-databind",
+         "dexx.collection", "gson", "guava", "httpclient", "httpclient-cache", "httpcore", "jackson-core",
+         "jackson-databind",
          "jackson-annotations", "jsonld-java", "protobuf", "slf4j-api", "slf4j-nop", "thrift",
          "titanium-json-ld", "jakarta.json-api"]
 

@@ -31,7 +31,7 @@ class Digest:
         scheme, _, rest = www_authenticate.strip().partition(" ")
         if scheme.lower() != "digest":
             return False
-        challenge = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(rest)))
+        challenge = urllib.request.parse_keqv_list([p for p in urllib.request.parse_http_list(rest) if p])
         if "nonce" not in challenge or "realm" not in challenge:
             return False
         renewed = challenge.get("stale", "").lower() == "true"

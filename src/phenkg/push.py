@@ -123,7 +123,7 @@ def push(catalog: Catalog, base: str, endpoints: Endpoints, *, graph: str | None
         protocol = "gsp" if probe_gsp(endpoints.given, auth, timeout) else "update"
     tmp = f"urn:phenkg:push:{uuid.uuid4().hex}" if replace else None
     load_into = tmp or graph
-    check_writable(endpoints, protocol, replace, auth, timeout, load_into)
+    check_writable(endpoints, protocol, replace, auth, timeout, graph=load_into)
     started = time.monotonic()
     before = 0 if replace else count_triples(endpoints.query, graph, auth=auth, timeout=timeout)
     lines = _Counted(triples(catalog, base, progress))
@@ -162,7 +162,7 @@ def push(catalog: Catalog, base: str, endpoints: Endpoints, *, graph: str | None
     return PushResult(protocol, graph, lines.n, before, after, time.monotonic() - started)
 
 
-def check_writable(endpoints: Endpoints, protocol: str, replace: bool, auth: Auth, timeout: float,
+def check_writable(endpoints: Endpoints, protocol: str, replace: bool, auth: Auth, timeout: float, *,
                    graph: str | None = None) -> None:
     """Step 0: fail before sending any data when the store would refuse it (`graph`: the one the
     triples will go into)."""
