@@ -162,3 +162,11 @@ def test_server_killed_mid_push(virtuoso, dba, capsys, monkeypatch, protocol) ->
     code, out, err = run(capsys, "query", "ASK {}", "--endpoint", virtuoso.url + "/sparql")
     assert code == 1
     assert "connection refused" in err
+
+
+def test_no_servers_left_behind() -> None:
+    import os
+    import subprocess
+    leftover = subprocess.run(["pgrep", "-P", str(os.getpid()), "virtuoso-t"], capture_output=True, text=True,
+                              check=False)
+    assert leftover.stdout.strip() == ""
