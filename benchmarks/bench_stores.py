@@ -28,7 +28,7 @@ from bench_sparql import queries
 from harness import BASE, ROOT, Inputs, free_port, median, say, write_result
 
 sys.path.insert(0, str(ROOT))
-from tests.stores import VIRTUOSO, Virtuoso, wait_for_port  # noqa: E402
+from tests.stores import VIRTUOSO, Virtuoso, wait_for_port
 
 GRAPH = "https://example.org/graph/bench"
 
