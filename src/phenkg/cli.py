@@ -88,7 +88,8 @@ def check_data_dir(data: Path) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from phenkg.importreport import fold_list_wide
     from phenkg.keys import slug
-    from phenkg.parse import decode, parse
+    from phenkg.grammars import read_list
+    from phenkg.parse import decode
     from phenkg.progress import Progress
     from phenkg.store import REPORT, previous_source, write_catalog
 
@@ -99,7 +100,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise PhenkgError(f"cannot read the list: {exc.strerror}", path=str(path)) from exc
     text, early = decode(raw, str(path))
     progress = Progress(f"parsing {path.name}", total=text.count("\n") + 1, unit="lines")
-    catalog = parse(text, path=str(path), progress=progress)
+    catalog = read_list(text, path=str(path), progress=progress, fmt=args.format)
     progress.done(f"{len(catalog.papers):,} papers")
     catalog.problems[:0] = early
     catalog.problems = fold_list_wide(catalog.problems, entry_count(catalog))
@@ -285,6 +286,11 @@ usual first commands:
 """
 
 
+def grammar_names() -> list[str]:
+    from phenkg.grammars import FORMATS
+    return list(FORMATS)
+
+
 def parser() -> argparse.ArgumentParser:
     from phenkg.formats import CSV, EXPORTS, JSON, TURTLE
     from phenkg.vocab import DEFAULT_BASE
@@ -314,6 +320,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--commit", help="the upstream commit the list was taken from")
     sub.add_argument("--date", help="the date of that commit (YYYY-MM-DD)")
     sub.add_argument("--force", action="store_true", help="replace curated data in --data that the import would change")
+    sub.add_argument("--format", choices=grammar_names(), help="read every section with this grammar "
+                     "(default: detected per section)")
     sub = command("render", cmd_render, "write data/ back as a Markdown list")
     sub.add_argument("-o", "--output", help="output file (default: standard output)")
     sub = command("fmt", cmd_fmt, "rewrite data/ in its canonical form")

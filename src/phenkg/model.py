@@ -60,6 +60,8 @@ class Paper:
     keywords: list[str] = field(default_factory=list)
     digest: str | None = None
     listings: list[Listing] = field(default_factory=list)
+    date: str | None = None       # as a list gives it ('2015', '2019-02'); the seed's family has none
+    more_authors: bool = False    # the list names the first authors, then 'et al.'
 
     @property
     def code_urls(self) -> list[str]:
@@ -68,7 +70,7 @@ class Paper:
     def content(self) -> tuple:
         """Everything but the source lines: what two copies of a paper should agree on."""
         return (self.key, self.title, self.url, [(x.kind, x.url) for x in self.links], self.authors,
-                self.venue, self.keywords, self.digest, [(x.topic, x.year, x.year_label) for x in self.listings])
+                self.venue, self.keywords, self.digest, self.date, self.more_authors, [(x.topic, x.year, x.year_label) for x in self.listings])
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from phenkg.model import Link, Listing, Paper, Problem, Source, Topic, Venue
 YEARS = (1800, 2100)  # a year heading, venue year or topic year outside these is a typo
 LINES = (1, 100_000_000)  # a line of the Markdown list
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+DATE = re.compile(r"(?:1[89]|20)\d\d(?:-(?:0[1-9]|1[0-2]))?")  # a date as a list gives it: 2015 or 2019-02
 SEVERITIES = ("error", "warning", "info")
 _KINDS = {dict: "a mapping", list: "a list", str: "text", int: "a number", type(None): "empty"}
 _HINTS = {
@@ -24,7 +25,8 @@ _HINTS = {
     str: "write one value; quote it (\"...\") if it holds ': ' or starts with a sign like [ { & * ! |",
     int: "write a whole number in decimal, e.g. 2022",
 }
-PAPER_FIELDS = frozenset({"key", "title", "url", "links", "authors", "venue", "keywords", "digest", "listings"})
+PAPER_FIELDS = frozenset({"key", "title", "url", "links", "authors", "more_authors", "venue", "date", "keywords",
+                          "digest", "listings"})
 
 
 class Invalid(Exception):
@@ -208,7 +210,8 @@ def read_paper(raw: Any, index: int) -> Paper:
         links=[Link(x.text("kind", True), web_url(x, "url", True)) for x in rec.records("links", _LINK)],
         authors=rec.texts("authors"), venue=venue, keywords=rec.texts("keywords"), digest=rec.text("digest"),
         listings=[Listing(x.text("topic", True), x.integer("year", YEARS), x.integer("line", LINES),
-                          x.text("year_label")) for x in rec.records("listings", _LISTING)])
+                          x.text("year_label")) for x in rec.records("listings", _LISTING)],
+        date=rec.text("date", pattern=DATE), more_authors=rec.raw.get("more_authors") is True)
 
 
 def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:
