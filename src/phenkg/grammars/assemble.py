@@ -35,6 +35,11 @@ class Assembler:
     def section(self, section: Section, list_title: str, choose: Chooser) -> None:
         names = [h for h in section.headings if h.level > 1 or len(section.headings) == 1]
         if names and _NOT_ENTRIES.search(names[-1].text):   # the innermost heading: '## Contents' may sit above topics
+            items = sum(len(b.items) if isinstance(b, ListBlock) else len(b.rows) for b in section.blocks)
+            if items:
+                self.problems.append(Problem(names[-1].line, "skipped-section", f"section '{names[-1].text}' "
+                                             f"is not read for entries (contents, contributing, licence, ...): "
+                                             f"{items} item(s) skipped", "info"))
             return
         year = None
         topic_name = None

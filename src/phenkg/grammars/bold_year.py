@@ -29,7 +29,12 @@ def read(block: ListBlock | TableBlock) -> Iterator[tuple[int, Entry | None, str
         yield item.line, read_item(item.line, item.text), item.text
 
 
+_SPACED_LINK = re.compile(r"(\[\[[^\]]*\]\])\s+\((?=https?://)")
+
+
 def read_item(line: int, text: str) -> Entry | None:
+    spaced = bool(_SPACED_LINK.search(text))
+    text = _SPACED_LINK.sub(r"\1(", text)      # '[[pdf]] (url)': shown as text, meant as the link
     links = links_in(text)
     head = text[:links[0][2]] if links else text
     found = _ITEM.match(head)
@@ -48,4 +53,7 @@ def read_item(line: int, text: str) -> Entry | None:
         entry.notes.append(("no-year", "no year in brackets after the title"))
     for kind, url, _, _ in links:
         add_link(entry, kind, url)
+    if spaced:
+        entry.notes.append(("link-space", "a space between [[...]] and (url) makes it text, not a link; read "
+                            "as the link: remove the space"))
     return entry if entry.title else None

@@ -63,8 +63,8 @@ def split_people(text: str) -> tuple[list[str], bool]:
     text = _ET_AL.sub("", text).strip().rstrip(",").strip()
     if not text:
         return [], more
-    parts = [p.strip() for p in re.split(r"\s+and\s+", text)]
-    if len(parts) > 1 and all(p.count(",") == 1 for p in parts):     # 'Battaglia, Peter W and Hamrick, Jessica B'
+    parts = [p.strip() for p in re.split(r"\s+and\s+", text.rstrip("."))]
+    if len(parts) > 1 and all(p.count(",") == 1 for p in parts):     # 'Battaglia, Peter W and Hamrick, Jessica B.'
         return [" ".join(reversed([x.strip() for x in p.split(",")])) for p in parts], more
     names: list[str] = []
     for part in re.split(r"[,;]", text):
