@@ -107,6 +107,10 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{s} {p(SCHEMA, 'publication')} {iri(ctx.iris.venue(paper.venue.key))} ."
         if paper.venue.year is not None:
             yield f"{s} {p(ph, 'publicationYear')} {integer(paper.venue.year)} ."
+    if paper.date:      # as the list prints it: '2015' or '2019-02'
+        yield f"{s} {p(SCHEMA, 'datePublished')} {lit(paper.date)} ."
+        if paper.venue is None or paper.venue.year is None:
+            yield f"{s} {p(ph, 'publicationYear')} {integer(int(paper.date[:4]))} ."
     yield from link_triples(s, paper, ctx)
     yield from listing_triples(s, paper, ctx)
     yield f"{s} {DERIVED} {iri(ctx.source)} ."

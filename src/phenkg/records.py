@@ -16,6 +16,7 @@ from phenkg.model import Link, Listing, Paper, Problem, Source, Topic, Venue
 YEARS = (1800, 2100)  # a year heading, venue year or topic year outside these is a typo
 LINES = (1, 100_000_000)  # a line of the Markdown list
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+ET_AL = re.compile(r"et al\.")  # more_authors: the list names only the first authors
 DATE = re.compile(r"(?:1[89]|20)\d\d(?:-(?:0[1-9]|1[0-2]))?")  # a date as a list gives it: 2015 or 2019-02
 SEVERITIES = ("error", "warning", "info")
 _KINDS = {dict: "a mapping", list: "a list", str: "text", int: "a number", type(None): "empty"}
@@ -211,7 +212,7 @@ def read_paper(raw: Any, index: int) -> Paper:
         authors=rec.texts("authors"), venue=venue, keywords=rec.texts("keywords"), digest=rec.text("digest"),
         listings=[Listing(x.text("topic", True), x.integer("year", YEARS), x.integer("line", LINES),
                           x.text("year_label")) for x in rec.records("listings", _LISTING)],
-        date=rec.text("date", pattern=DATE), more_authors=rec.raw.get("more_authors") is True)
+        date=rec.text("date", pattern=DATE), more_authors=rec.text("more_authors", pattern=ET_AL) is not None)
 
 
 def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:

@@ -74,7 +74,7 @@ def paper_fields(paper: Paper) -> list[tuple[str, Any]]:
     venue = _set_fields(paper.venue) if paper.venue is not None else None
     return [("key", paper.key), ("title", paper.title), ("url", paper.url),
             ("links", [{"kind": x.kind, "url": x.url} for x in paper.links]),
-            ("authors", paper.authors), ("more_authors", paper.more_authors or None), ("venue", venue),
+            ("authors", paper.authors), ("more_authors", "et al." if paper.more_authors else None), ("venue", venue),
             ("date", paper.date), ("keywords", paper.keywords), ("digest", paper.digest),
             ("listings", [_set_fields(x) for x in paper.listings])]
 
