@@ -86,33 +86,53 @@ def check_data_dir(data: Path) -> None:
 
 # -- import, render, fmt, stats -------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from phenkg.importreport import fold_list_wide
-    from phenkg.keys import slug
-    from phenkg.grammars import read_list
-    from phenkg.parse import decode
-    from phenkg.progress import Progress
+    from phenkg.multilist import merge
     from phenkg.store import REPORT, previous_source, write_catalog
 
-    path = Path(args.list)
+    paths = [Path(x) for x in args.list]
+    given = [name for name in ("repository", "commit", "date") if getattr(args, name)]
+    if len(paths) > 1 and given:
+        raise PhenkgError(f"--{given[0]} describes one list, and {len(paths)} were given; nothing was written",
+                          hint="import the lists, then record each one's provenance in source.yaml (the "
+                               "first) and sources.yaml (the others)")
+    read = [read_one(path, args.format) for path in paths]
+    files: set[str] = set()
+    for _, catalog in read:       # each list's copy in data/ has its own name
+        base = catalog.source.file.removesuffix(".md")
+        catalog.source.file = next(f"{base}{n or ''}.md" for n in range(len(read) + 1)
+                                   if f"{base}{n or ''}.md" not in files)
+        files.add(catalog.source.file)
+    raw, first = read[0]
+    keep = previous_source(args.data, raw)
+    for name in ("repository", "commit", "date"):
+        setattr(first.source, name, getattr(args, name) or keep.get(name))
+    catalog = merge([c for _, c in read]) if len(read) > 1 else first
+    if not args.force:
+        refuse_to_overwrite(catalog, args.data)
+    write_catalog(catalog, args.data, raw, [data for data, _ in read[1:]])
+    return report_import(catalog, args.data / REPORT, str(paths[0]))
+
+
+def read_one(path: Path, fmt: str | None) -> tuple[bytes, Catalog]:
+    """One list's bytes and catalog, its problems folded (importreport.fold_list_wide)."""
+    from phenkg.grammars import read_list
+    from phenkg.importreport import fold_list_wide
+    from phenkg.keys import slug
+    from phenkg.parse import decode
+    from phenkg.progress import Progress
+
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise PhenkgError(f"cannot read the list: {exc.strerror}", path=str(path)) from exc
     text, early = decode(raw, str(path))
     progress = Progress(f"parsing {path.name}", total=text.count("\n") + 1, unit="lines")
-    catalog = read_list(text, path=str(path), progress=progress, fmt=args.format)
+    catalog = read_list(text, path=str(path), progress=progress, fmt=fmt)
     progress.done(f"{len(catalog.papers):,} papers")
     catalog.problems[:0] = early
     catalog.problems = fold_list_wide(catalog.problems, entry_count(catalog))
-    source = catalog.source
-    source.file = slug(source.title) + ".md"
-    keep = previous_source(args.data, raw)
-    for name in ("repository", "commit", "date"):
-        setattr(source, name, getattr(args, name) or keep.get(name))
-    if not args.force:
-        refuse_to_overwrite(catalog, args.data)
-    write_catalog(catalog, args.data, raw)
-    return report_import(catalog, args.data / REPORT, str(path))
+    catalog.source.file = slug(catalog.source.title) + ".md"
+    return raw, catalog
 
 
 def refuse_to_overwrite(catalog: Catalog, data: Path) -> None:
@@ -315,7 +335,8 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     sub = command("import", cmd_import, "parse an awesome list (Markdown) into data/")
-    sub.add_argument("list", help="the list's Markdown file")
+    sub.add_argument("list", nargs="+", help="the list's Markdown file; several lists make one catalog, a paper "
+                     "they share one paper with a listing from each")
     sub.add_argument("--repository", help="the upstream repository URL, recorded as provenance")
     sub.add_argument("--commit", help="the upstream commit the list was taken from")
     sub.add_argument("--date", help="the date of that commit (YYYY-MM-DD)")

@@ -47,6 +47,7 @@ class Listing:
     year: int | None = None
     line: int | None = None
     year_label: str | None = None  # a year group printed as a range ('2019 and Before'); year is then None
+    source: str | None = None  # the file of the added list that shows it (data/sources.yaml); None: source.yaml's
 
 
 @dataclass(slots=True)
@@ -101,6 +102,7 @@ class Problem:
     message: str
     severity: str = "warning"  # error: the item was not imported; warning: imported, review it; info
     entry: str | None = None
+    file: str | None = None    # the added list the line is in (several lists in one data/); None: source.yaml's
 
 
 @dataclass
@@ -111,6 +113,7 @@ class Catalog:
     topics: list[Topic]
     papers: list[Paper]
     problems: list[Problem] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)   # lists added to the first one (data/sources.yaml)
 
     @cached_property
     def keys(self) -> EntityKeys:

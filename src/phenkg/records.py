@@ -151,6 +151,11 @@ def read_source(raw: Any) -> Source:
                   commit=rec.text("commit"), date=rec.text("date"), preamble=rec.text("preamble"))
 
 
+def read_sources(raw: Any) -> list[Source]:
+    """data/sources.yaml: the lists added to source.yaml's, each as source.yaml holds one."""
+    return [read_source(item) for item in top_list(raw, "sources", True)]
+
+
 def read_topics(raw: Any) -> list[Topic]:
     topics: list[Topic] = []
     seen: dict[str, int] = {}
@@ -167,7 +172,7 @@ def read_topics(raw: Any) -> list[Topic]:
 
 _VENUE = frozenset({"printed", "name", "year", "qualifier"})
 _LINK = frozenset({"kind", "url"})
-_LISTING = frozenset({"topic", "year", "line", "year_label"})
+_LISTING = frozenset({"topic", "year", "line", "year_label", "source"})
 
 
 @overload
@@ -211,7 +216,7 @@ def read_paper(raw: Any, index: int) -> Paper:
         links=[Link(x.text("kind", True), web_url(x, "url", True)) for x in rec.records("links", _LINK)],
         authors=rec.texts("authors"), venue=venue, keywords=rec.texts("keywords"), digest=rec.text("digest"),
         listings=[Listing(x.text("topic", True), x.integer("year", YEARS), x.integer("line", LINES),
-                          x.text("year_label")) for x in rec.records("listings", _LISTING)],
+                          x.text("year_label"), x.text("source")) for x in rec.records("listings", _LISTING)],
         date=rec.text("date", pattern=DATE), more_authors=rec.text("more_authors", pattern=ET_AL) is not None)
 
 
@@ -236,10 +241,10 @@ def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:
 def read_problems(raw: Any) -> list[Problem]:
     problems = []
     for i, item in enumerate(top_list(raw, "report", False)):
-        rec = Record(item, (i,), f"problem #{i + 1}", frozenset({"line", "severity", "code", "entry", "message"}))
+        rec = Record(item, (i,), f"problem #{i + 1}", frozenset({"line", "file", "severity", "code", "entry", "message"}))
         severity = rec.text("severity") or "warning"
         if severity not in SEVERITIES:
             raise rec.fail("severity", f"'{severity}' is not a severity", f"one of {', '.join(SEVERITIES)}")
         problems.append(Problem(rec.integer("line", LINES, True), rec.text("code", True), rec.text("message", True),
-                                severity, rec.text("entry")))
+                                severity, rec.text("entry"), rec.text("file")))
     return problems
