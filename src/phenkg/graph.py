@@ -115,7 +115,8 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
             yield f"{s} {p(ph, 'publicationYear')} {integer(int(paper.date[:4]))} ."
     yield from link_triples(s, paper, ctx)
     yield from listing_triples(s, paper, ctx)
-    yield f"{s} {DERIVED} {iri(ctx.source)} ."
+    for source in dict.fromkeys(ctx.added.get(x.source or "", ctx.source) for x in paper.listings) or [ctx.source]:
+        yield f"{s} {DERIVED} {iri(source)} ."
 
 
 def authorship_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
