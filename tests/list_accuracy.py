@@ -53,7 +53,8 @@ def score(catalog: Catalog, expected_file: Path) -> Score:
         if (got.title, got.url) == (want["title"], want["url"]):
             result.titles_urls += 1
         else:
-            result.misses.append(f"line {want['line']}: title/url {(got.title, got.url)} != {(want['title'], want['url'])}")
+            result.misses.append(f"line {want['line']}: title/url {(got.title, got.url)} != "
+                                 f"{(want['title'], want['url'])}")
         if (got.authors, year_of(got, want["line"])) == (want["authors"], want["year"]):
             result.authors_years += 1
         else:

@@ -61,7 +61,7 @@ TABLES = """# LLM
 ## 2018
 | Title | Conf | Code | Stars |
 |:--------|:--------:|:--------:|:--------:|
-| [Video-to-Video Synthesis](https://arxiv.org/abs/1808.06601) | NIPS | [code](https://github.com/NVIDIA/vid2vid) | 5578 |
+| [Video-to-Video Synthesis](https://arxiv.org/abs/1808.06601) | NIPS | [code](https://github.com/NV/v2v) | 5578 |
 | [Pelee: A Real-Time Object Detection System](nan) | NIPS | [code](https://github.com/Robert-JunWang/Pelee) | 548 |
 
 ## Tools
@@ -119,7 +119,7 @@ def test_table_grammar_reads_columns_by_their_headers():
     assert papers["Language Models are Unsupervised Multitask Learners"].keywords == ["GPT 2.0", "LM"]
     vid = papers["Video-to-Video Synthesis"]
     assert (vid.venue.printed, vid.venue.name, vid.venue.year, vid.code_urls) == (
-        "NIPS 2018", "NIPS", 2018, ["https://github.com/NVIDIA/vid2vid"])
+        "NIPS 2018", "NIPS", 2018, ["https://github.com/NV/v2v"])
     assert vid.listings[0].year == 2018
     pelee = papers["Pelee: A Real-Time Object Detection System"]
     assert pelee.url is None
@@ -145,7 +145,7 @@ def test_each_block_is_read_by_its_own_grammar():
 def test_format_forces_one_grammar():
     catalog = read_list(TABLES, "llm.md", fmt="link-list")
     assert {p.title for p in catalog.papers} == {"vLLM", "ollama"}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown format"):
         read_list(TABLES, "llm.md", fmt="no-such-grammar")
     assert FORMATS[0] == "seed"
 

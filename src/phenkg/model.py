@@ -71,7 +71,8 @@ class Paper:
     def content(self) -> tuple:
         """Everything but the source lines: what two copies of a paper should agree on."""
         return (self.key, self.title, self.url, [(x.kind, x.url) for x in self.links], self.authors,
-                self.venue, self.keywords, self.digest, self.date, self.more_authors, [(x.topic, x.year, x.year_label) for x in self.listings])
+                self.venue, self.keywords, self.digest, self.date, self.more_authors,
+                [(x.topic, x.year, x.year_label) for x in self.listings])
 
 
 @dataclass(slots=True)

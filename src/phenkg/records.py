@@ -241,7 +241,8 @@ def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:
 def read_problems(raw: Any) -> list[Problem]:
     problems = []
     for i, item in enumerate(top_list(raw, "report", False)):
-        rec = Record(item, (i,), f"problem #{i + 1}", frozenset({"line", "file", "severity", "code", "entry", "message"}))
+        rec = Record(item, (i,), f"problem #{i + 1}",
+                     frozenset({"line", "file", "severity", "code", "entry", "message"}))
         severity = rec.text("severity") or "warning"
         if severity not in SEVERITIES:
             raise rec.fail("severity", f"'{severity}' is not a severity", f"one of {', '.join(SEVERITIES)}")

@@ -14,13 +14,14 @@ from phenkg.grammars import bold_year, link_list, numbered_venue, seed, table
 from phenkg.grammars.assemble import CLAIM, Assembler, list_title
 from phenkg.grammars.document import ListBlock, TableBlock, sections
 from phenkg.model import Catalog
+from phenkg.parse import Progress
 
 GRAMMARS: tuple[ModuleType, ...] = (table, numbered_venue, bold_year, link_list)
 FORMATS = (seed.NAME, *(g.NAME for g in GRAMMARS))
 
 
 def by_name(name: str) -> ModuleType | None:
-    return next((g for g in GRAMMARS if g.NAME == name), None)
+    return next((g for g in GRAMMARS if name == g.NAME), None)
 
 
 def best(block: ListBlock | TableBlock) -> ModuleType | None:
@@ -30,7 +31,7 @@ def best(block: ListBlock | TableBlock) -> ModuleType | None:
     return grammar if score >= CLAIM else None
 
 
-def read_list(text: str, path: str = "list.md", progress=None, fmt: str | None = None) -> Catalog:
+def read_list(text: str, path: str = "list.md", progress: Progress | None = None, fmt: str | None = None) -> Catalog:
     """Read a paper list in any known format; `fmt` forces a grammar by name."""
     from phenkg.parse import drop_hidden, parse
 
@@ -47,7 +48,7 @@ def read_list(text: str, path: str = "list.md", progress=None, fmt: str | None =
         if claimed == 0 or seed.signals(text) * 2 >= claimed:
             return parse(text, path=path, progress=progress)
 
-    def choose(block: ListBlock | TableBlock):
+    def choose(block: ListBlock | TableBlock) -> ModuleType | None:
         if forced is not None:
             return forced if forced.claims(block) > 0 else None
         return best(block)

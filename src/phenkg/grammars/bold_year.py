@@ -10,8 +10,8 @@ from phenkg.grammars.document import ListBlock, TableBlock, plain
 from phenkg.grammars.entry import Entry, add_link, links_in, split_people
 
 NAME = "bold-year"
-_ITEM = re.compile(r"^(?:\*\*(?P<bold>.+?)\*\*|(?P<plain>.+?))\s*\(\s*(?P<year>(?:19|20)\d\d)\s*\)\s*[,:.]?\s*(?P<rest>.*)$",
-                   re.DOTALL)
+_ITEM = re.compile(r"^(?:\*\*(?P<bold>.+?)\*\*|(?P<plain>.+?))\s*\(\s*(?P<year>(?:19|20)\d\d)\s*\)"
+                   r"\s*[,:.]?\s*(?P<rest>.*)$", re.DOTALL)
 _LINKS = re.compile(r"\[\[[^\]]*\]\]\(")
 _TRAILING_AUTHORS = re.compile(r"^(?P<title>.+?)[,.]\s+(?P<authors>[^,]+?(?:\bet al\.?|\band\b[^,]+))\s*\.?$")
 

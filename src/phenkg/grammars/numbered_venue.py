@@ -33,8 +33,7 @@ def read(block: ListBlock | TableBlock) -> Iterator[tuple[int, Entry | None, str
 
 
 def read_item(item: Item) -> Entry | None:
-    lines = [(item.line + i, text) for i, text in enumerate(item.paragraphs[0][1].split("\n"))] if item.paragraphs else []
-    lines += [(line + i, text) for line, para in item.paragraphs[1:] for i, text in enumerate(para.split("\n"))]
+    lines = [(line + i, text) for line, para in item.paragraphs for i, text in enumerate(para.split("\n"))]
     if not lines:
         return None
     first = lines[0][1]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 NAME = "seed"
-_PAPER_LINK = re.compile(r"\[\[\s*paper\s*\]\]?\(|\(\s*\[\s*paper\s*\]\(|^\s*[-*+]\s*(?:\*\*)?(?:key ?words?|digest|tags)\s*:",
-                         re.IGNORECASE | re.MULTILINE)
+_PAPER_LINK = re.compile(r"\[\[\s*paper\s*\]\]?\(|\(\s*\[\s*paper\s*\]\("
+                         r"|^\s*[-*+]\s*(?:\*\*)?(?:key ?words?|digest|tags)\s*:", re.IGNORECASE | re.MULTILINE)
 
 
 def signals(text: str) -> int:
