@@ -12,8 +12,10 @@ from phenkg.seedpapers import Item, PaperBook
 from phenkg.seedtext import (
     ANY_PAPER_LINK,
     BULLET,
+    DATE,
     DETAILS_CLOSE,
     DETAILS_OPEN,
+    ET_AL,
     FIELDS,
     HEADING,
     LABEL,
@@ -411,6 +413,12 @@ class ListParser:
             item.digests.append((number, rest.strip(), True))
         elif kind == "authors":
             self.read_authors(item, rest)
+        elif kind == "date":
+            if DATE.fullmatch(rest.strip().rstrip(".")):
+                item.date = rest.strip().rstrip(".")
+            else:
+                self.problem(number, "bad-date", f"'Date: {rest.strip()[:30]}' is not a year or YYYY-MM; ignored",
+                             entry=item.title or None)
         elif item.authors is None and not item.digests:
             self.read_authors(item, text)
         else:
@@ -436,6 +444,9 @@ class ListParser:
             item.venue = Venue.from_printed(" ".join(found["venue"].split()))
             text = found["authors"]
         item.authors = split_authors(text)
+        if item.authors and ET_AL.fullmatch(item.authors[-1]):     # 'A One, B Two, et al.'
+            item.authors.pop()
+            item.more_authors = True
 
     # -- an entry becomes a paper -----------------------------------------------------------------
     def finish_item(self) -> None:
@@ -449,7 +460,8 @@ class ListParser:
         key = self.book.paper_key(item)
         paper = Paper(key=key, title=item.title, url=item.url, links=item.links, authors=item.authors or [],
                       venue=item.venue, keywords=keywords, digest=digest,
-                      listings=[Listing(item.topic, item.year, item.line, item.year_label)])
+                      listings=[Listing(item.topic, item.year, item.line, item.year_label)],
+                      date=item.date, more_authors=item.more_authors)
         for missing, what in ((paper.authors, "authors"), (item.keywords is not None or keywords, "keywords"),
                               (digest, "digest")):
             if not missing:

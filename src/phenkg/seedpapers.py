@@ -25,6 +25,8 @@ class Item:
     url: str | None = None
     links: list[Link] = field(default_factory=list)
     authors: list[str] | None = None
+    more_authors: bool = False    # the author line ends in 'et al.'
+    date: str | None = None       # a 'Date:' line (render writes the date other formats give)
     venue: Venue | None = None
     keywords: list[str] | None = None
     digests: list[tuple[int, str, bool]] = field(default_factory=list)  # (line, text, labelled)

@@ -34,7 +34,9 @@ NOT_ENTRIES = re.compile(
     r"^about|^footnote|^how to", re.IGNORECASE)
 FIELDS = {"keyword": "keywords", "keywords": "keywords", "keyword(s)": "keywords", "tags": "keywords",
            "digest": "digest", "summary": "digest", "tldr": "digest", "abstract": "digest",
-           "author": "authors", "authors": "authors", "authorlist": "authors"}
+           "author": "authors", "authors": "authors", "authorlist": "authors", "date": "date"}
+DATE = re.compile(r"(?:1[89]|20)\d\d(?:-(?:0[1-9]|1[0-2]))?")   # 'Date: 2019-02', as render writes a list's date
+ET_AL = re.compile(r"et\.? al\.?", re.IGNORECASE)
 
 
 def clean(text: str) -> str:

@@ -12,8 +12,8 @@ from phenkg.grammars.document import ListBlock, Section, TableBlock, plain
 from phenkg.grammars.entry import Entry
 from phenkg.keys import KeyRegistry, id_key, slug
 from phenkg.model import Catalog, Listing, Paper, Problem, Source, Topic, Venue
+from phenkg.seedtext import YEAR_TITLE
 
-_YEAR_HEADING = re.compile(r"^\s*(?P<year>(?:19|20)\d\d)\s*$")
 _NOT_ENTRIES = re.compile(
     r"contents|contribut|related|template|licen[cs]e|citation|cite|acknowledg|star history|"
     r"^about|^footnote|^how to", re.IGNORECASE)
@@ -43,11 +43,11 @@ class Assembler:
             return
         year = None
         topic_name = None
-        for heading in names:
-            if found := _YEAR_HEADING.match(heading.text):
+        for heading in names:       # '## 2018' is a year; '## More Papers from 2016', as in the seed's
+            found = YEAR_TITLE.match(heading.text)      # family, a topic and its year
+            if found:
                 year = int(found["year"])
-            else:
-                topic_name = heading.text
+            topic_name = (found["title"].strip() if found else heading.text) or topic_name
         topic_name = topic_name or list_title
         for block in section.blocks:
             grammar = choose(block)

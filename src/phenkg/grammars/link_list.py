@@ -27,7 +27,7 @@ def read(block: ListBlock | TableBlock) -> Iterator[tuple[int, Entry | None, str
         if not found:
             yield item.line, None, item.text
             continue
-        entry = Entry(item.line, plain(found["title"]))
+        entry = Entry(item.line, plain(found["title"]).removesuffix(".").rstrip())   # as titles are kept
         add_link(entry, "paper", found["url"])
         digest = " ".join(plain(p) for p in [found["rest"]] + [t for _, t in item.paragraphs[1:]] if plain(p))
         entry.digest = digest or None
