@@ -246,3 +246,42 @@ def test_render_round_trips_every_format(text):
 def test_render_round_trips_the_real_lists(name: str, lists_dir: Path):
     again, before = round_trip(read_list((lists_dir / name).read_text(encoding="utf-8"), name))
     assert again == before
+
+
+OTHER_SHAPES = """# Other shapes (invented)
+
+## Vision
+
+| Title | Authors | Venue | Year | Paper | Code |
+|---|---|---|---|---|---|
+| Deep Residual Learning | K. He, X. Zhang | CVPR |2016| [pdf](https://arxiv.org/abs/1512.03385) | [c](https://g.co/a) |
+| Attention Is All You Need | Ashish Vaswani et al. | NeurIPS | 2017 | [arXiv](https://arxiv.org/abs/1706.03762) | |
+
+## Links
+
+- [Faster R-CNN](https://arxiv.org/abs/1506.01497) - Shaoqing Ren, Kaiming He, Ross Girshick, Jian Sun. NIPS 2015.
+- [Mask R-CNN](https://arxiv.org/abs/1703.06870) (ICCV 2017)
+- [vLLM](https://github.com/vllm-project/vllm) - A high-throughput and memory-efficient inference engine. Since 2023.
+"""
+
+
+def test_tables_with_a_plain_title_and_link_columns():
+    papers = by_title(read_list(OTHER_SHAPES, "other.md"))
+    resnet = papers["Deep Residual Learning"]
+    assert (resnet.url, resnet.authors, resnet.venue.printed, resnet.date, resnet.code_urls) == (
+        "https://arxiv.org/abs/1512.03385", ["K. He", "X. Zhang"], "CVPR 2016", "2016",
+        ["https://g.co/a"])
+    attention = papers["Attention Is All You Need"]
+    assert (attention.url, attention.authors, attention.more_authors) == (
+        "https://arxiv.org/abs/1706.03762", ["Ashish Vaswani"], True)
+
+
+def test_a_linked_title_followed_by_its_facts():
+    papers = by_title(read_list(OTHER_SHAPES, "other.md"))
+    faster = papers["Faster R-CNN"]
+    assert (faster.authors, faster.venue.printed, faster.date, faster.digest) == (
+        ["Shaoqing Ren", "Kaiming He", "Ross Girshick", "Jian Sun"], "NIPS 2015", "2015", None)
+    assert (papers["Mask R-CNN"].venue.printed, papers["Mask R-CNN"].authors) == ("ICCV 2017", [])
+    vllm = papers["vLLM"]     # a note, not facts
+    assert (vllm.authors, vllm.venue, vllm.digest) == (
+        [], None, "A high-throughput and memory-efficient inference engine. Since 2023.")

@@ -77,9 +77,10 @@ class Assembler:
             topic.years.append(year)
         for code, message in entry.notes:
             self.problems.append(Problem(entry.line, code, message, "warning", entry.title))
-        printed = entry.venue
-        if printed and year is not None and not re.search(r"(?:19|20)\d\d", printed):
-            printed = f"{printed} {year}"
+        printed = entry.venue          # a venue without its year takes the entry's, else the year heading's
+        venue_year = entry.date[:4] if entry.date else year
+        if printed and venue_year is not None and not re.search(r"(?:19|20)\d\d", printed):
+            printed = f"{printed} {venue_year}"
         paper = Paper(key="", title=entry.title, url=entry.url, links=entry.links, authors=entry.authors,
                       venue=Venue.from_printed(printed) if printed else None, keywords=entry.keywords,
                       digest=entry.digest, listings=[Listing(topic.key, year, entry.line)],

@@ -72,3 +72,27 @@ def split_people(text: str) -> tuple[list[str], bool]:
     names = [n.rstrip(".").strip() if n.endswith(".") and not re.search(r"(?:^|\s|\.)\w\.$", n) else n
              for n in names]
     return [n for n in names if n], more
+
+
+_VENUE_YEAR = r"(?P<venue>[A-Za-z][\w&/' -]{0,40}?)[\s,']+(?P<year>(?:19|20)\d\d)"
+_TAIL_BRACKETED = re.compile(r"^\(\s*" + _VENUE_YEAR + r"\s*\)\.?$")
+_TAIL_AUTHORS_VENUE = re.compile(r"^(?P<authors>[^.]+?(?:\.[^.]+?)*?)[.,]\s+" + _VENUE_YEAR + r"\.?$")
+_NAME = re.compile(r"^(?:[A-Z][\w'-]*\.?|[a-z]{1,3})(?:\s+(?:[A-Z][\w'-]*\.?|[a-z]{1,3})){0,4}$")
+
+
+def read_tail(entry: Entry, text: str) -> bool:
+    """What follows a linked title, when it is the paper's facts rather than a note: '(ICCV 2017)' or
+    'A One, B Two. CVPR 2016.' -> venue, year and authors. False (nothing read) for a prose note."""
+    text = " ".join(text.split())
+    if found := _TAIL_BRACKETED.match(text):
+        entry.venue, entry.date = f"{found['venue'].strip()} {found['year']}", found["year"]
+        return True
+    found = _TAIL_AUTHORS_VENUE.match(text)
+    if not found:
+        return False
+    names, more = split_people(found["authors"])
+    if not names or not all(_NAME.match(name) for name in names):
+        return False
+    entry.authors, entry.more_authors = names, more
+    entry.venue, entry.date = f"{found['venue'].strip()} {found['year']}", found["year"]
+    return True

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from phenkg.grammars.document import ListBlock, TableBlock, plain
-from phenkg.grammars.entry import Entry, add_link, is_url
+from phenkg.grammars.entry import Entry, add_link, is_url, read_tail
 
 NAME = "link-list"
 _ITEM = re.compile(r"^\s*(?:\*\*)?\[(?P<title>(?:[^\[\]]|\[[^\]]*\])+)\]\((?P<url>[^)\s]+)\)(?:\*\*)?"
@@ -30,5 +30,6 @@ def read(block: ListBlock | TableBlock) -> Iterator[tuple[int, Entry | None, str
         entry = Entry(item.line, plain(found["title"]).removesuffix(".").rstrip())   # as titles are kept
         add_link(entry, "paper", found["url"])
         digest = " ".join(plain(p) for p in [found["rest"]] + [t for _, t in item.paragraphs[1:]] if plain(p))
-        entry.digest = digest or None
+        if not read_tail(entry, digest):
+            entry.digest = digest or None
         yield item.line, entry if entry.title else None, item.text

@@ -18,12 +18,16 @@ ROLES = {"paper": "title", "title": "title", "name": "title", "papers": "title",
          "keywords": "keywords", "keyword": "keywords", "tags": "keywords", "tag": "keywords",
          "conf": "venue", "venue": "venue", "conference": "venue", "journal": "venue", "publication": "venue",
          "code": "code", "github": "code", "repo": "code", "implementation": "code",
-         "authors": "authors", "author": "authors"}
+         "authors": "authors", "author": "authors",
+         "link": "link", "links": "link", "url": "link", "pdf": "link", "arxiv": "link", "paper link": "link"}
 _DATE = re.compile(r"^\s*(?P<date>(?:19|20)\d\d(?:[-/.](?:0[1-9]|1[0-2]))?)\b")
 
 
 def roles(table: TableBlock) -> list[str | None]:
     found: list[str | None] = [ROLES.get(plain(cell).lower().strip(" :")) for cell in table.header]
+    titles = [i for i, role in enumerate(found) if role == "title"]
+    for i in titles[1:]:     # '| Title | ... | Paper |': the first names the paper, the others link it
+        found[i] = "link"
     if "title" not in found:
         for i in range(len(table.header)):
             linked = sum(bool(len(row.cells) > i and row.cells[i].startswith("[")
@@ -40,8 +44,8 @@ def claims(block: ListBlock | TableBlock) -> float:
     cols = roles(block)
     if "title" not in cols:
         return 0.0
-    i = cols.index("title")
-    return sum(bool(len(r.cells) > i and links_in(r.cells[i])) for r in block.rows) / len(block.rows)
+    linked = [i for i, role in enumerate(cols) if role in ("title", "link")]
+    return sum(any(len(r.cells) > i and links_in(r.cells[i]) for i in linked) for r in block.rows) / len(block.rows)
 
 
 def read(block: ListBlock | TableBlock) -> Iterator[tuple[int, Entry | None, str]]:
@@ -61,6 +65,9 @@ def read(block: ListBlock | TableBlock) -> Iterator[tuple[int, Entry | None, str
                     add_link(entry, "paper", url)
                 for kind, url, _, _ in links[1:]:
                     add_link(entry, kind, url)
+            elif role == "link":
+                for kind, url, _, _ in links_in(cell):
+                    add_link(entry, "paper" if entry.url is None else kind, url)
             elif role == "code":
                 for _, url, _, _ in links_in(cell):
                     add_link(entry, "code", url)
