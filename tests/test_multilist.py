@@ -52,3 +52,22 @@ def test_format_option_forces_a_grammar(tmp_path, fmt):
     path = BOLD if fmt == "bold-year" else TABLE
     assert main(["import", str(path), "--data", str(tmp_path), "--format", fmt]) == 0
     assert len(read_catalog(tmp_path).papers) == 2
+
+
+def test_adding_a_list_to_data_gives_what_importing_both_gives(tmp_path):
+    both, added = tmp_path / "both", tmp_path / "added"
+    assert main(["import", str(BOLD), str(TABLE), "--data", str(both)]) == 0
+    assert main(["import", str(BOLD), "--data", str(added)]) == 0
+    assert main(["import", str(TABLE), "--data", str(added), "--add", "--commit", "abc1234"]) == 0
+    catalog = read_catalog(added)
+    assert [(s.file, s.commit) for s in catalog.sources] == [("papers-with-code-invented.md", "abc1234")]
+    assert [p.content() for p in catalog.papers] == [p.content() for p in read_catalog(both).papers]
+    assert sorted(x.name for x in added.iterdir()) == sorted(x.name for x in both.iterdir())
+
+
+def test_adding_a_list_twice_is_refused(tmp_path, capsys):
+    assert main(["import", str(BOLD), str(TABLE), "--data", str(tmp_path)]) == 0
+    before = {x.name: x.read_bytes() for x in tmp_path.iterdir()}
+    assert main(["import", str(TABLE), "--data", str(tmp_path), "--add"]) == 2
+    assert "already holds the list" in capsys.readouterr().err
+    assert {x.name: x.read_bytes() for x in tmp_path.iterdir()} == before

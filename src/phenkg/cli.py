@@ -87,7 +87,7 @@ def check_data_dir(data: Path) -> None:
 # -- import, render, fmt, stats -------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
     from phenkg.multilist import merge
-    from phenkg.store import REPORT, previous_source, write_catalog
+    from phenkg.store import REPORT, SOURCE, previous_source, read_catalog, write_catalog
 
     paths = [Path(x) for x in args.list]
     given = [name for name in ("repository", "commit", "date") if getattr(args, name)]
@@ -95,21 +95,27 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise PhenkgError(f"--{given[0]} describes one list, and {len(paths)} were given; nothing was written",
                           hint="import the lists, then record each one's provenance in source.yaml (the "
                                "first) and sources.yaml (the others)")
+    existing = read_catalog(args.data) if args.add and (args.data / SOURCE).exists() else None
     read = [read_one(path, args.format) for path in paths]
-    files: set[str] = set()
-    for _, catalog in read:       # each list's copy in data/ has its own name
+    files = {existing.source.file, *(x.file for x in existing.sources)} if existing else set()
+    for raw, catalog in read:       # each list's copy in data/ has its own name
+        if existing and any((args.data / f).read_bytes() == raw for f in files if (args.data / f).is_file()):
+            raise PhenkgError(f"{args.data} already holds the list {catalog.source.title!r}; nothing was written",
+                              hint="import it again without --add to replace it")
         base = catalog.source.file.removesuffix(".md")
-        catalog.source.file = next(f"{base}{n or ''}.md" for n in range(len(read) + 1)
+        catalog.source.file = next(f"{base}{n or ''}.md" for n in range(len(read) + len(files) + 1)
                                    if f"{base}{n or ''}.md" not in files)
         files.add(catalog.source.file)
-    raw, first = read[0]
-    keep = previous_source(args.data, raw)
+    first = read[0][1]
+    keep = {} if existing else previous_source(args.data, read[0][0])
     for name in ("repository", "commit", "date"):
         setattr(first.source, name, getattr(args, name) or keep.get(name))
-    catalog = merge([c for _, c in read]) if len(read) > 1 else first
-    if not args.force:
+    catalogs = [existing, *(c for _, c in read)] if existing else [c for _, c in read]
+    catalog = merge(catalogs) if len(catalogs) > 1 else first
+    if not args.force and not existing:
         refuse_to_overwrite(catalog, args.data)
-    write_catalog(catalog, args.data, raw, [data for data, _ in read[1:]])
+    added = {c.source.file: raw for raw, c in (read if existing else read[1:])}
+    write_catalog(catalog, args.data, None if existing else read[0][0], added)
     return report_import(catalog, args.data / REPORT, str(paths[0]))
 
 
@@ -341,6 +347,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--commit", help="the upstream commit the list was taken from")
     sub.add_argument("--date", help="the date of that commit (YYYY-MM-DD)")
     sub.add_argument("--force", action="store_true", help="replace curated data in --data that the import would change")
+    sub.add_argument("--add", action="store_true", help="add the list(s) to the catalog already in --data, "
+                     "as further sources (a paper already there gets a listing from each)")
     sub.add_argument("--format", choices=grammar_names(), help="read every section with this grammar "
                      "(default: detected per section)")
     sub = command("render", cmd_render, "write data/ back as a Markdown list")

@@ -37,8 +37,8 @@ def identifiers(paper: Paper) -> list[str]:
 
 def merge(catalogs: list[Catalog]) -> Catalog:
     """One catalog from several lists, in the order given; `catalogs[i].source.file` must differ."""
-    first = catalogs[0]
-    out = Catalog(first.source, [], [], list(first.problems))
+    first = catalogs[0]       # its own added lists (data/ being added to) stay as they are
+    out = Catalog(first.source, [], [], list(first.problems), list(first.sources))
     topics: dict[str, Topic] = {}
     index: dict[str, tuple[int, Paper]] = {}
     keys: set[str] = set()
@@ -54,7 +54,7 @@ def merge(catalogs: list[Catalog]) -> Catalog:
             known.years += [y for y in topic.years if y not in known.years]
         for paper in catalog.papers:
             for listing in paper.listings:
-                listing.source = added
+                listing.source = added if number else listing.source
             ids = identifiers(paper)
             match = next((index[i] for i in ids if i in index and index[i][0] != number), None)
             if match is not None:

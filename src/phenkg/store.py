@@ -111,13 +111,13 @@ def source_fields(src: Source) -> list[tuple[str, Any]]:
 
 
 def write_catalog(catalog: Catalog, data_dir: Path, list_bytes: bytes | None = None,
-                  added_bytes: Iterable[bytes] = ()) -> None:
-    """data/ for the catalog, with a copy of each list (`added_bytes`: those of catalog.sources, in order)."""
+                  added_lists: dict[str, bytes] | None = None) -> None:
+    """data/ for the catalog, with a copy of its list and of added lists (`added_lists`: file -> bytes)."""
     files = render_files(catalog)
     if list_bytes is not None:
         write_atomic(data_dir / catalog.source.file, list_bytes)
-    for source, data in zip(catalog.sources, added_bytes, strict=False):
-        write_atomic(data_dir / source.file, data)
+    for file, data in (added_lists or {}).items():
+        write_atomic(data_dir / file, data)
     if not catalog.sources and (data_dir / SOURCES).exists():
         (data_dir / SOURCES).unlink()      # one list now: no added lists
     for name, text in files.items():
