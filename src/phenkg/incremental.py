@@ -376,8 +376,8 @@ class Cache:
 
 
 def shapes_key(shapes, source_file: str) -> str:
-    """What validation depends on besides the graph: the shapes' bytes and the list's file name
-    (validation.txt names it)."""
+    """What validation depends on besides the graph: the shapes' bytes and the lists' file names
+    (validation.txt names them)."""
     from phenkg.validate import shape_files
 
     digest = hashlib.sha256(source_file.encode() + b"\0")

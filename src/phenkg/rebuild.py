@@ -47,7 +47,8 @@ def build_into(catalog: Catalog, out_dir: Path, staging: Path, base: str, *, sha
                formats: frozenset[str], reuse: bool = True) -> BuildResult:
     """Build into `staging` (to become `out_dir`), reusing the previous build into `out_dir` if `reuse`
     and it checks out; note this build in the cache either way."""
-    cache = Cache(out_dir, base, formats, shapes_key(shapes, catalog.source.file))
+    lists = "\0".join([catalog.source.file, *(x.file for x in catalog.sources)])   # validation.txt names them
+    cache = Cache(out_dir, base, formats, shapes_key(shapes, lists))
     previous = cache.previous() if reuse else None
     graph_name = export.graph_name(base)
     if previous is None:
