@@ -202,3 +202,13 @@ def test_the_notes_of_a_removed_out_are_dropped(synthetic, tmp_path):
     build(synthetic, kept, BASE, formats=frozenset({"nt"}))
     assert not notes.exists()
     assert (_cache_dir(kept) / "manifest.json").is_file()
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_build(synthetic, tmp_path, monkeypatch, capsys):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the cache would go", encoding="utf-8")
+    monkeypatch.setenv("PHENKG_CACHE", str(blocked))
+    result = build(synthetic, tmp_path / "dist", BASE, formats=frozenset({"nt"}))
+    assert result.conforms
+    assert "the build cache could not be written" in capsys.readouterr().err
+    assert (tmp_path / "dist" / "phenkg.nt").is_file()

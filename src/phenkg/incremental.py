@@ -115,7 +115,8 @@ class Recorder:
                 subjects = previous.numbers[j * FIELDS]
             else:
                 subjects = len({line[:line.index(" ")] for line in lines})
-                self.fresh[digest] = lines
+                if previous is not None:        # a clean build keeps no lines
+                    self.fresh[digest] = lines
             digests.append(digest)
             numbers.extend([subjects, len(lines), len(data), *zeros])
             yield lines

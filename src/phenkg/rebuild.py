@@ -61,8 +61,12 @@ def build_into(catalog: Catalog, out_dir: Path, staging: Path, base: str, *, sha
                                                   ontology=ontology, formats=formats)
     located = [name for name in FRAGMENTED if name in formats and (
         name in composed or locate(recorder.blocks, name, export._path(staging, name), graph_name))]
-    cache.save(staging, recorder.blocks, located, {
-        "graph": recorder.graph_digest(), "conforms": result.conforms, "stats": stats_dict(result.stats)})
+    try:
+        cache.save(staging, recorder.blocks, located, {
+            "graph": recorder.graph_digest(), "conforms": result.conforms, "stats": stats_dict(result.stats)})
+    except OSError as error:    # the build stands; the next one is clean
+        cache.forget()
+        _say(f"warning: the build cache could not be written ({error}); the next build will be clean")
     return result
 
 
