@@ -46,6 +46,8 @@ EXITS: dict[str, tuple[tuple[int, str], ...]] = {
     "serve": ((0, "stopped, or `--get` answered 2xx"), (1, "`--get` answered an error"), (2, _DATA)),
     "query": ((0, "answered"), (1, "remote failure (unreachable, refused, server error)"),
               (2, "bad query (refused locally, or rejected by the store as malformed) or " + _DATA)),
+    "diff": ((0, "written"), (2, "OLD or NEW unusable (not a list, a data directory or REPO@COMMIT) or options")),
+    "history": ((0, "written"), (2, "not a git clone, no such file in its history, or " + _DATA)),
     "push": ((0, "loaded and checked by counting"),
              (1, "remote failure, nothing reported loaded that is not (a read-only store fails before any "
                  "data is sent)"), (2, _DATA)),
@@ -212,6 +214,43 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
 
 
+# -- diff, history ---------------------------------------------------------------------------------
+def cmd_diff(args: argparse.Namespace) -> int:
+    from phenkg.changelog import to_json, to_markdown
+    from phenkg.diff import diff
+    from phenkg.patch import write
+    from phenkg.versions import load as load_version
+
+    result = diff(load_version(args.old, args.path), load_version(args.new, args.path), args.base)
+    render = {"patch": lambda: write(result.patch), "json": lambda: to_json(result, args.old, args.new),
+              "markdown": lambda: to_markdown(result, args.old, args.new)}[args.format]
+    write_text(render(), args.output)
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from phenkg.atomic import write_atomic
+    from phenkg.history import for_catalog, run
+    from phenkg.store import HISTORY, render_history
+
+    catalog = load(args)    # before the walk: a missing data/ fails at once
+    result = run(args.repo, args.path, args.base, args.out, catalog.source.repository)
+    catalog.history = for_catalog(catalog, result.history)
+    write_atomic(args.data / HISTORY, render_history(catalog))
+    say(f"{result.commits} commits in {result.seconds:.1f} s; dates for {len(catalog.history)} of "
+        f"{len(catalog.papers)} papers in {args.data / HISTORY}; {result.typed:,} of {result.triples:,} changed "
+        f"triples in typed changes" + (f"; changelog in {args.out}" if args.out else ""))
+    return EXIT_OK
+
+
+def write_text(text: str, output: str | None) -> None:
+    if output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        from phenkg.atomic import write_atomic
+        write_atomic(Path(output), text)
+
+
 # -- serve, push, query ---------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     from phenkg.atomic import recover
@@ -331,6 +370,20 @@ def parser() -> argparse.ArgumentParser:
                      help="comma-separated dumps to write, of ttl, nt, nq, trig, jsonld, rdfxml and store (the "
                           "query store `serve --dist` opens); default all; phenkg.nt is always written")
     add_resource_options(sub)
+    sub = command("diff", cmd_diff, "the change from one version of a list to another: RDF Patch or typed changes",
+                  data=False)
+    sub.add_argument("old", help="a list file, a data directory, or REPO@COMMIT in a local git clone")
+    sub.add_argument("new", help="the same kinds as OLD")
+    sub.add_argument("--format", choices=["patch", "markdown", "json"], default="markdown")
+    sub.add_argument("--path", default="README.md", help="the list file in REPO@COMMIT (default README.md)")
+    sub.add_argument("-o", "--output", default="-", help="output file, '-' for standard output (default)")
+    sub.add_argument("--base", default=DEFAULT_BASE, help="IRI base (default %(default)s)")
+    sub = command("history", cmd_history, "when each paper was first listed and last changed, from the list's git "
+                  "history, into data/history.yaml; and a changelog")
+    sub.add_argument("repo", type=Path, help="a local git clone of the list's repository")
+    sub.add_argument("--path", default="README.md", help="the list file in the repository (default README.md)")
+    sub.add_argument("--out", type=Path, default=None, metavar="DIR",
+                     help="write the changelog here: per commit its changes (Markdown, JSON) and RDF Patch")
     add_remote_commands(command, (JSON.name, CSV.name))
     return top
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from phenkg import ntriples
 from phenkg.keys import arxiv_id, arxiv_year, openreview_id
-from phenkg.model import Catalog, EntityKeys, Paper, Source, Topic, Venue, repo_name
+from phenkg.model import Catalog, Dated, EntityKeys, Paper, PaperHistory, Source, Topic, Venue, repo_name
 from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, XSD, Iris, encoded_iri
 
 _A = f"<{RDF}type>"
@@ -65,11 +65,12 @@ class Context:
     iris: Iris
     keys: EntityKeys
     source: str
+    history: dict[str, PaperHistory] = field(default_factory=dict)
 
     @classmethod
     def of(cls, catalog: Catalog, base: str) -> Context:
         iris = Iris(base)
-        return cls(iris, catalog.keys, iris.source(catalog.source.commit))
+        return cls(iris, catalog.keys, iris.source(catalog.source.commit), catalog.history)
 
 
 def named_triples(s: str, name: str, *classes: str) -> Iterator[str]:
@@ -110,6 +111,33 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
     yield from link_triples(s, paper, ctx)
     yield from listing_triples(s, paper, ctx)
     yield f"{s} {DERIVED} {iri(ctx.source)} ."
+    if (dates := ctx.history.get(paper.key)) is not None:
+        yield from history_triples(s, dates, ctx)
+
+
+def history_triples(s: str, dates: PaperHistory, ctx: Context) -> Iterator[str]:
+    """When the list first showed the paper and last changed it, and the commit (a revision node) of each."""
+    for prop, link, dated in (("created", "firstListedIn", dates.first_listed),
+                              ("modified", "lastChangedIn", dates.last_changed)):
+        yield f'{s} {p(DCTERMS, prop)} "{dated.date}"^^<{XSD}date> .'
+        yield f"{s} {p(PHENKG, link)} {iri(ctx.iris.revision(dated.commit))} ."
+
+
+def revision_triples(dated: Dated, ctx: Context) -> Iterator[str]:
+    """A commit of the list's history: its id and date, and the repository it is in."""
+    s = iri(ctx.iris.revision(dated.commit))
+    yield f"{s} {_A} {p(PHENKG, 'ListRevision')} ."
+    yield f"{s} {_A} {p(PROV, 'Entity')} ."
+    yield f"{s} {p(PHENKG, 'commit')} {lit(dated.commit)} ."
+    yield f'{s} {p(DCTERMS, "date")} "{dated.date}"^^<{XSD}date> .'
+
+
+def revisions(catalog: Catalog) -> list[Dated]:
+    """The commits the listed papers' dates come from, each once, oldest first (by date, then id)."""
+    listed = {paper.key for paper in catalog.papers}
+    found = {d.commit: d for h in catalog.history.values() if h.key in listed
+             for d in (h.first_listed, h.last_changed)}
+    return sorted(found.values(), key=lambda d: (d.date, d.commit))
 
 
 def authorship_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
@@ -252,6 +280,8 @@ def blocks(catalog: Catalog, base: str, progress: Callable[[int], None] | None =
         yield block(venue_triples(key, venue, ctx))
     for url, key in ctx.keys.repos.items():
         yield block(repo_triples(key, url, ctx, citing.get(url, ())))
+    for dated in revisions(catalog):
+        yield block(revision_triples(dated, ctx))
     if progress:
         progress(len(catalog.papers))
 

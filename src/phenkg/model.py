@@ -101,6 +101,23 @@ class Problem:
     entry: str | None = None
 
 
+@dataclass(slots=True)
+class Dated:
+    """A commit of the list's repository and its date (YYYY-MM-DD)."""
+
+    commit: str
+    date: str
+
+
+@dataclass(slots=True)
+class PaperHistory:
+    """When a paper was first listed and last changed, from the list's git history (`phenkg history`)."""
+
+    key: str
+    first_listed: Dated
+    last_changed: Dated
+
+
 @dataclass
 class Catalog:
     """A whole list: the curated truth that `data/` holds."""
@@ -109,6 +126,7 @@ class Catalog:
     topics: list[Topic]
     papers: list[Paper]
     problems: list[Problem] = field(default_factory=list)
+    history: dict[str, PaperHistory] = field(default_factory=dict)  # paper key -> its dates (data/history.yaml)
 
     @cached_property
     def keys(self) -> EntityKeys:

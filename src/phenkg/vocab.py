@@ -142,6 +142,10 @@ class Iris:
     def source(self, commit: str | None) -> str:
         return self.entity("source", commit or "unknown")
 
+    def revision(self, commit: str) -> str:
+        """A commit of the list's history that a paper's dates come from (`phenkg history`)."""
+        return self.entity("revision", commit)
+
     @property
     def dataset(self) -> str:
         return self.base + "dataset"

@@ -1,0 +1,123 @@
+"""A list's git history: when each paper was first listed and last changed, and a changelog.
+
+`walk` imports the list file at every commit that changed it (in memory, as `phenkg import` would;
+a version that is not a list yet is an empty catalog) and diffs each version with the one before
+(phenkg.diff). From the typed changes:
+
+* first listed: the commit whose diff adds the paper (a paper re-identified - its key changed with its
+  URL or title - keeps the date of the key it had; one removed and listed again keeps its first date);
+* last changed: the last commit whose diff adds it or changes its content (title, topic, year, authors,
+  venue, links, keywords, digest); lines shifting or the commit id of the list do not count.
+
+`run` writes both to data/history.yaml (for the papers data/ holds) and a changelog folder: per commit
+`NNN-SHA.md`, `NNN-SHA.json` and `NNN-SHA.patch` (RDF Patch), and `index.md`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from phenkg import changelog, patch
+from phenkg import diff as d
+from phenkg.atomic import write_atomic
+from phenkg.errors import UnusableInputError
+from phenkg.model import Catalog, Dated, PaperHistory
+from phenkg.versions import Commit, Git, empty, import_bytes
+
+
+@dataclass
+class Step:
+    commit: Commit
+    catalog: Catalog
+    diff: d.Diff
+
+
+def versions(git: Git, path: str, repository: str | None = None) -> Iterator[tuple[Commit, Catalog]]:
+    """Each commit that changed `path`, oldest first, with the list as it was then."""
+    commits = git.commits(path)
+    for commit, raw in zip(commits, git.blobs(commits, path), strict=True):
+        where = f"{commit.sha[:12]}:{path}"
+        if raw is None:
+            yield commit, empty(path, commit=commit.sha, date=commit.date, repository=repository)
+            continue
+        try:
+            catalog = import_bytes(raw, where, commit=commit.sha, date=commit.date, repository=repository)
+        except UnusableInputError:
+            catalog = empty(path, commit=commit.sha, date=commit.date, repository=repository)
+        yield commit, catalog
+
+
+def walk(git: Git, path: str, base: str, repository: str | None = None) -> Iterator[Step]:
+    """Every version with its diff from the one before (the first from an empty list)."""
+    previous = empty(path, repository=repository)
+    for commit, catalog in versions(git, path, repository):
+        yield Step(commit, catalog, d.diff(previous, catalog, base))
+        previous = catalog
+
+
+class Dates:
+    """First-listed and last-changed per paper key, updated by each step's changes."""
+
+    def __init__(self) -> None:
+        self.of: dict[str, PaperHistory] = {}
+
+    def update(self, step: Step) -> None:
+        here = Dated(step.commit.sha, step.commit.date)
+        for change in step.diff.changes:
+            if change.kind == d.PAPER_REKEYED:
+                was = self.of.get(change.detail["from"])
+                self.of[change.entity] = PaperHistory(change.entity, was.first_listed if was else here, here)
+            elif change.kind == d.PAPER_ADDED:
+                was = self.of.get(change.entity)
+                self.of[change.entity] = PaperHistory(change.entity, was.first_listed if was else here, here)
+            elif change.kind in d.CONTENT and change.kind != d.PAPER_REMOVED and change.entity in self.of:
+                self.of[change.entity].last_changed = here
+
+
+@dataclass
+class Result:
+    commits: int
+    history: dict[str, PaperHistory]
+    seconds: float
+    typed: int
+    triples: int
+
+
+def run(repo: Path, path: str, base: str, out: Path | None, repository: str | None = None) -> Result:
+    """Walk the history; write the changelog to `out` (if given); the dates of the last version's papers."""
+    started = time.perf_counter()
+    git = Git(repo)
+    dates = Dates()
+    index = ["# Changelog", "", f"Every commit of `{repo.name}` that changed `{path}`, oldest first.", ""]
+    typed = triples = n = 0
+    before = "nothing"
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    for n, step in enumerate(walk(git, path, base, repository), start=1):
+        dates.update(step)
+        typed, triples = typed + step.diff.typed, triples + len(step.diff.patch)
+        if out is None:
+            continue
+        stem = f"{n:03d}-{step.commit.sha[:12]}"
+        old, new = before, f"{path}@{step.commit.sha[:12]}"
+        before = new
+        write_atomic(out / f"{stem}.md", changelog.to_markdown(step.diff, old, new))
+        write_atomic(out / f"{stem}.json", changelog.to_json(step.diff, old, new))
+        write_atomic(out / f"{stem}.patch", patch.write(step.diff.patch))
+        index.append(f"- {step.commit.date} [`{step.commit.sha[:12]}`]({stem}.md) {_escape(step.commit.subject)}: "
+                     f"{changelog.summary_line(step.diff)}")
+    if out is not None:
+        write_atomic(out / "index.md", "\n".join(index) + "\n")
+    return Result(n, dates.of, time.perf_counter() - started, typed, triples)
+
+
+def for_catalog(catalog: Catalog, found: dict[str, PaperHistory]) -> dict[str, PaperHistory]:
+    """The dates of the papers `catalog` holds, in its order (papers the history never listed have none)."""
+    return {p.key: found[p.key] for p in catalog.papers if p.key in found}
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + c if c in "\\`*_[]<>|" else c for c in text)
