@@ -281,7 +281,9 @@ class Changes:
         if kind == "paper":
             return self._explain_paper(key, s, p, o, iris)
         if kind == "topic":
-            for candidate in (TOPIC_ADDED, TOPIC_REMOVED, *_TOPIC_PREDICATES.get(p, ())):
+            rekeyed = key in self.topic_renamed or key in self.topic_renamed.values()  # the whole block changed
+            for candidate in (TOPIC_ADDED, TOPIC_REMOVED, *_TOPIC_PREDICATES.get(p, ()),
+                              *((TOPIC_RENAMED,) if rekeyed else ())):
                 if (candidate, key) in self.by:
                     return self.by[candidate, key]
             return None

@@ -130,6 +130,7 @@ def revision_triples(dated: Dated, ctx: Context) -> Iterator[str]:
     yield f"{s} {_A} {p(PROV, 'Entity')} ."
     yield f"{s} {p(PHENKG, 'commit')} {lit(dated.commit)} ."
     yield f'{s} {p(DCTERMS, "date")} "{dated.date}"^^<{XSD}date> .'
+    yield f"{s} {NAME} {lit(f'commit {dated.commit[:12]} of {dated.date}')} ."
 
 
 def revisions(catalog: Catalog) -> list[Dated]:

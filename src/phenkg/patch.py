@@ -74,12 +74,12 @@ def read(text: str, path: str = "patch") -> Patch:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        code, _, rest = line.partition(" ")
+        code, rest = (line.split(None, 1) + [""])[:2]
         if code in ("TX", "TC"):
             continue
         if code == "H":
-            name, _, value = rest.partition(" ")
-            patch.headers[name] = value.removesuffix(".").strip()
+            name, value = (rest.split(None, 1) + [""])[:2]
+            patch.headers[name] = value.strip().removesuffix(".").strip()
             continue
         if code not in ("A", "D"):
             what = "an aborted transaction (TA)" if code == "TA" else f"an unknown line kind {code!r}"

@@ -33,7 +33,7 @@ PREFIXES = {"phenkg": PHENKG, "schema": SCHEMA, "dcterms": DCTERMS, "skos": SKOS
 
 # entity kind -> IRI path segment; the server routes the same segments
 KINDS = ("paper", "author", "authorship", "listing", "topic", "keyword", "venue", "repo", "link", "scheme",
-         "source")
+         "source", "revision")
 
 
 def sparql_prefixes(names: Iterable[str] | None = None) -> str:
