@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,17 +67,17 @@ class Diff:
         return {kind: n for kind, n in out.items() if n}
 
 
-def diff(old: Catalog, new: Catalog, base: str) -> Diff:
+def diff(old: Catalog, new: Catalog, base: str, graphs: tuple[Graphed, Graphed] | None = None) -> Diff:
     """The typed changes from `old` to `new`, and the RDF Patch between their graphs, every changed
-    triple attributed to one change or to `other`."""
-    old_lines, new_lines = list(graph.triples(old, base)), list(graph.triples(new, base))
-    the_patch = patch.between(old_lines, new_lines)
+    triple attributed to one change or to `other`. `graphs`: the two catalogs' graphs, when the caller
+    has them (a walk over a history graphs each version once)."""
+    before, after = graphs or (Graphed(old, base), Graphed(new, base))
+    the_patch = patch.between(before.of, after.of)
     changes = Changes(old, new)
-    owners = (Owners(old, base), Owners(new, base))
     other = []
-    for side, lines in ((0, the_patch.deleted), (1, the_patch.added)):
+    for side, lines in ((before, the_patch.deleted), (after, the_patch.added)):
         for line in lines:
-            change = changes.explain(line, owners[side].owner(line), owners[side].iris)
+            change = changes.explain(line, side.owner(line), side.iris)
             if change is None:
                 other.append(line)
             else:
@@ -87,36 +86,23 @@ def diff(old: Catalog, new: Catalog, base: str) -> Diff:
 
 
 # -- which entity a triple belongs to --------------------------------------------------------------
-class Owners:
-    """Canonical line -> (entity kind, its key or text), from graph.py's per-entity functions."""
+class Graphed:
+    """A catalog's graph (`graph.blocks`, the lines the export writes) with the owner of each line: the
+    entity whose block it is in, as (kind, key or text). Blocks come in a documented order (graph.py),
+    zipped strictly with the entities here, so a change of that order fails loudly."""
 
     def __init__(self, catalog: Catalog, base: str) -> None:
-        ctx = graph.Context.of(catalog, base)
-        self.iris = ctx.iris
+        self.iris = Iris(base)
+        keys = catalog.keys
+        owners = [("source", ""), ("scheme", ""), *(("topic", t.key) for t in catalog.topics),
+                  *(("paper", p.key) for p in catalog.papers), *(("author", name) for name in keys.authors),
+                  *(("keyword", label) for label in keys.keywords), *(("venue", key) for key in keys.venues),
+                  *(("repo", url) for url in keys.repos),
+                  *(("revision", d.commit) for d in graph.revisions(catalog))]
         self.of: dict[str, tuple[str, str]] = {}
-        self._add(("source", ""), graph.source_triples(catalog.source, ctx))
-        self._add(("scheme", ""), graph.scheme_triples(ctx))
-        for order, topic in enumerate(catalog.topics, start=1):
-            self._add(("topic", topic.key), graph.topic_triples(topic, order, ctx))
-        citing: dict[str, list[str]] = {}
-        for paper in catalog.papers:
-            for url in dict.fromkeys(paper.code_urls):
-                citing.setdefault(url, []).append(ctx.iris.paper(paper.key))
-            self._add(("paper", paper.key), graph.paper_triples(paper, ctx))
-        for name, key in ctx.keys.authors.items():
-            self._add(("author", name), graph.author_triples(key, name, ctx))
-        for label, key in ctx.keys.keywords.items():
-            self._add(("keyword", label), graph.keyword_triples(key, label, ctx))
-        for key, venue in ctx.keys.venues.items():
-            self._add(("venue", key), graph.venue_triples(key, venue, ctx))
-        for url, key in ctx.keys.repos.items():
-            self._add(("repo", url), graph.repo_triples(key, url, ctx, citing.get(url, ())))
-        for dated in graph.revisions(catalog):
-            self._add(("revision", dated.commit), graph.revision_triples(dated, ctx))
-
-    def _add(self, owner: tuple[str, str], lines: Iterator[str]) -> None:
-        for line in lines:
-            self.of.setdefault(line, owner)
+        for owner, lines in zip(owners, graph.blocks(catalog, base), strict=True):
+            for line in lines:
+                self.of.setdefault(line, owner)
 
     def owner(self, line: str) -> tuple[str, str] | None:
         return self.of.get(line)
@@ -341,9 +327,9 @@ def _compare(was: Paper, now: Paper, changes: Changes) -> dict[str, dict[str, An
     topics_now = [x.topic for x in now.listings]
     if topics_was != topics_now:
         out[MOVED] = {"from": topics_was, "to": topics_now}
-    years_was = [x.year if x.year is not None else x.year_label for x in was.listings]
-    years_now = [x.year if x.year is not None else x.year_label for x in now.listings]
-    if years_was != years_now:
+    years_was = _years(was)
+    years_now = _years(now)
+    if years_was != years_now:   # the years it is listed under (another listing in the same year is a move)
         out[YEAR] = {"from": years_was, "to": years_now}
     if was.authors != now.authors:
         out[AUTHORS] = authors_change(was.authors, now.authors)
@@ -422,3 +408,7 @@ def catalog_dates(catalog: Catalog, key: str) -> list[str]:
 
 def _dates(found: PaperHistory | None) -> str | None:
     return f"{found.first_listed.date}/{found.last_changed.date}" if found else None
+
+
+def _years(paper: Paper) -> list[int | str]:
+    return sorted({x.year if x.year is not None else x.year_label or "" for x in paper.listings}, key=str)

@@ -53,9 +53,11 @@ def versions(git: Git, path: str, repository: str | None = None) -> Iterator[tup
 def walk(git: Git, path: str, base: str, repository: str | None = None) -> Iterator[Step]:
     """Every version with its diff from the one before (the first from an empty list)."""
     previous = empty(path, repository=repository)
+    graphed = d.Graphed(previous, base)
     for commit, catalog in versions(git, path, repository):
-        yield Step(commit, catalog, d.diff(previous, catalog, base))
-        previous = catalog
+        now = d.Graphed(catalog, base)
+        yield Step(commit, catalog, d.diff(previous, catalog, base, (graphed, now)))
+        previous, graphed = catalog, now
 
 
 class Dates:
