@@ -79,7 +79,7 @@ def _code(value: Any) -> str:
     return "none" if value is None else f"`{value}`"
 
 
-def _sentence(change: d.Change) -> str:  # noqa: PLR0911 - one sentence per kind
+def _sentence(change: d.Change) -> str:
     what = f"**{_escape(change.label)}**" + (f" (`{change.entity}`)" if change.entity else "")
     x = change.detail
     if change.kind == d.PAPER_ADDED:

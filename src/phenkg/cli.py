@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from phenkg import __version__
-from phenkg.errors import BadQueryError, PhenkgError, RemoteError
+from phenkg.errors import BadQueryError, DataError, PhenkgError, RemoteError
 from phenkg.model import Catalog
 from phenkg.vocab import base_iri
 
@@ -35,8 +35,8 @@ ERROR_EXITS: tuple[tuple[type[PhenkgError], int], ...] = (
 _DATA = "unusable data/ (missing, malformed) or options"
 EXITS: dict[str, tuple[tuple[int, str], ...]] = {
     "import": ((0, "clean"), (1, "imported with problems (each printed as `file:line`)"),
-               (2, "unusable input (unreadable, binary, not UTF-8, not a list) or curated data in `--data` "
-                   "it would change without `--force` (nothing is written on 2)")),
+               (2, "unusable input (unreadable, binary, not UTF-8, not a list) or hand-edited curated data in "
+                   "`--data` it would change without `--force` (nothing is written on 2)")),
     "render": ((0, "written"), (2, _DATA)),
     "fmt": ((0, "canonical or rewritten"), (1, "not canonical (with `--check`)"), (2, _DATA)),
     "stats": ((0, "counted"), (2, _DATA)),
@@ -88,45 +88,52 @@ def check_data_dir(data: Path) -> None:
 
 # -- import, render, fmt, stats -------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from phenkg.importreport import fold_list_wide
-    from phenkg.keys import slug
-    from phenkg.parse import decode, parse
     from phenkg.progress import Progress
-    from phenkg.store import REPORT, previous_source, write_catalog
+    from phenkg.store import PAPERS, REPORT, previous_source, write_catalog
+    from phenkg.upstream import preview
+    from phenkg.versions import import_bytes
 
     path = Path(args.list)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise PhenkgError(f"cannot read the list: {exc.strerror}", path=str(path)) from exc
-    text, early = decode(raw, str(path))
-    progress = Progress(f"parsing {path.name}", total=text.count("\n") + 1, unit="lines")
-    catalog = parse(text, path=str(path), progress=progress)
+    progress = Progress(f"parsing {path.name}", total=raw.count(b"\n") + 1, unit="lines")
+    catalog = import_bytes(raw, str(path), progress=progress)
     progress.done(f"{len(catalog.papers):,} papers")
-    catalog.problems[:0] = early
-    catalog.problems = fold_list_wide(catalog.problems, entry_count(catalog))
     source = catalog.source
-    source.file = slug(source.title) + ".md"
     keep = previous_source(args.data, raw)
     for name in ("repository", "commit", "date"):
         setattr(source, name, getattr(args, name) or keep.get(name))
+    edited = None
+    if (args.data / PAPERS).exists():   # data/ holds a list: say what this import changes in it, entity by entity
+        try:
+            changes, edited = preview(catalog, args.data, args.base)
+            say(changes.rstrip("\n"))
+        except DataError:
+            if not args.force:      # a data/ that does not read is only replaced on request
+                raise
     if not args.force:
-        refuse_to_overwrite(catalog, args.data)
+        refuse_to_overwrite(catalog, args.data, edited)
     write_catalog(catalog, args.data, raw)
     return report_import(catalog, args.data / REPORT, str(path))
 
 
-def refuse_to_overwrite(catalog: Catalog, data: Path) -> None:
-    """`data/` is curated by hand: an import may recreate it unchanged, but not replace edits silently."""
+def refuse_to_overwrite(catalog: Catalog, data: Path, edited: list[str] | None = None) -> None:
+    """`data/` is curated by hand: an import may recreate it unchanged, or update a data/ that holds no
+    hand edit (`edited` empty: phenkg.upstream), but not replace edits silently."""
     from phenkg.store import PAPERS, render_files
 
     if not (data / PAPERS).exists():
         return
     changed = [name for name, text in render_files(catalog).items()
                if not (data / name).exists() or (data / name).read_text(encoding="utf-8") != text]
-    if changed:
+    if changed and edited == []:
+        say(f"an upstream update: {data} holds no hand edit, so it is updated without --force")
+    elif changed:
+        by_hand = f"; hand-edited: {', '.join(edited)}" if edited else ""
         raise PhenkgError(f"{data} already holds curated data that this import would replace "
-                          f"({', '.join(changed)} would change); nothing was written",
+                          f"({', '.join(changed)} would change{by_hand}); nothing was written",
                           hint="pass --force to replace it, or --data DIR to import somewhere else")
 
 

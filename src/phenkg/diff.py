@@ -61,7 +61,7 @@ class Diff:
         return len(self.patch) - len(self.other)
 
     def counts(self) -> dict[str, int]:
-        out = {kind: 0 for kind in KINDS}
+        out = dict.fromkeys(KINDS, 0)
         for change in self.changes:
             out[change.kind] += 1
         return {kind: n for kind, n in out.items() if n}
@@ -262,7 +262,8 @@ class Changes:
             return None
         kind, key = owner
         s, p, o = line[:-2].split(" ", 2)
-        if (SOURCE, "") in self.by and (kind == "source" or (p == _DERIVED and o.startswith(f"<{iris.namespace('source')}"))):
+        from_source = p == _DERIVED and o.startswith(f"<{iris.namespace('source')}")
+        if (SOURCE, "") in self.by and (kind == "source" or from_source):
             return self.by[SOURCE, ""]
         if kind == "paper":
             return self._explain_paper(key, s, p, o, iris)

@@ -74,11 +74,11 @@ def read(text: str, path: str = "patch") -> Patch:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        code, rest = (line.split(None, 1) + [""])[:2]
+        code, rest = ([*line.split(None, 1), ""])[:2]
         if code in ("TX", "TC"):
             continue
         if code == "H":
-            name, value = (rest.split(None, 1) + [""])[:2]
+            name, value = ([*rest.split(None, 1), ""])[:2]
             patch.headers[name] = value.strip().removesuffix(".").strip()
             continue
         if code not in ("A", "D"):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from phenkg.errors import PhenkgError, UnusableInputError
 from phenkg.model import Catalog, Source
+from phenkg.progress import Progress
 
 GIT_TIMEOUT = 120  # seconds for one git command
 
@@ -27,7 +28,7 @@ class Commit:
 
 
 def import_bytes(raw: bytes, path: str, *, commit: str | None = None, date: str | None = None,
-                 repository: str | None = None) -> Catalog:
+                 repository: str | None = None, progress: Progress | None = None) -> Catalog:
     """A list's bytes -> the catalog `phenkg import` would write (problems folded, file named from the
     title), in memory. UnusableInputError when they are not a list."""
     from phenkg.importreport import fold_list_wide
@@ -35,10 +36,10 @@ def import_bytes(raw: bytes, path: str, *, commit: str | None = None, date: str 
     from phenkg.parse import decode, parse
 
     text, early = decode(raw, path)
-    catalog = parse(text, path=path)
+    catalog = parse(text, path=path, progress=progress)
     catalog.problems[:0] = early
-    entries = sum(len(p.listings) for p in catalog.papers)
-    catalog.problems = fold_list_wide(catalog.problems, entries)
+    rejected = sum(p.severity == "error" and p.code == "no-title" for p in catalog.problems)
+    catalog.problems = fold_list_wide(catalog.problems, sum(len(p.listings) for p in catalog.papers) + rejected)
     source = catalog.source
     source.file = slug(source.title) + ".md"
     source.repository, source.commit, source.date = repository, commit, date
