@@ -146,7 +146,7 @@ class Changes:
         self._topics()
         self._papers()
         self._keys()
-        if (old.source.commit, old.source.date) != (new.source.commit, new.source.date):
+        if _version_of(old) != _version_of(new):
             self._add(SOURCE, "", new.source.title, {"from": _version(old), "to": _version(new)})
 
     def ordered(self) -> list[Change]:
@@ -413,3 +413,9 @@ def _dates(found: PaperHistory | None) -> str | None:
 
 def _years(paper: Paper) -> list[int | str]:
     return sorted({x.year if x.year is not None else x.year_label or "" for x in paper.listings}, key=str)
+
+
+def _version_of(catalog: Catalog) -> tuple:
+    """What the source list's own block says: its commit, date, title and repository."""
+    src = catalog.source
+    return (src.commit, src.date, src.title, src.repository)

@@ -23,7 +23,7 @@ from pathlib import Path
 from phenkg import changelog, patch
 from phenkg import diff as d
 from phenkg.atomic import write_atomic
-from phenkg.errors import UnusableInputError
+from phenkg.errors import PhenkgError
 from phenkg.model import Catalog, Dated, PaperHistory
 from phenkg.versions import Commit, Git, empty, import_bytes
 
@@ -45,7 +45,7 @@ def versions(git: Git, path: str, repository: str | None = None) -> Iterator[tup
             continue
         try:
             catalog = import_bytes(raw, where, commit=commit.sha, date=commit.date, repository=repository)
-        except UnusableInputError:
+        except PhenkgError:       # not a list (yet): an early README, or one broken for a commit
             catalog = empty(path, commit=commit.sha, date=commit.date, repository=repository)
         yield commit, catalog
 

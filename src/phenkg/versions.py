@@ -10,6 +10,7 @@ list in about 0.1 s). dulwich would add a dependency for the same reads.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,8 +115,13 @@ class Git:
             commits.append(Commit(sha, date, subject))
         return commits
 
-    def blobs(self, commits: list[Commit], path: str) -> list[bytes | None]:
-        """The file at each commit (None where it is absent), read by one `git cat-file --batch`."""
+    def blobs(self, commits: list[Commit], path: str, batch: int = 64) -> Iterator[bytes | None]:
+        """The file at each commit (None where it is absent), read by one `git cat-file --batch` per
+        `batch` commits (so a long history is never all in memory)."""
+        for start in range(0, len(commits), batch):
+            yield from self._blobs(commits[start:start + batch], path)
+
+    def _blobs(self, commits: list[Commit], path: str) -> list[bytes | None]:
         request = "".join(f"{c.sha}:{path}\n" for c in commits).encode()
         out = self.run("cat-file", "--batch", stdin=request)
         blobs: list[bytes | None] = []
