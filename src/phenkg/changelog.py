@@ -25,7 +25,8 @@ SHORT = {d.PAPER_ADDED: "added", d.PAPER_REMOVED: "removed", d.PAPER_REKEYED: "r
          d.TOPIC_MOVED: "topics moved", d.REKEYED: "re-keyed", d.SOURCE: "list version",
          d.LINES: "lines shifted", d.HISTORY: "history"}
 FOLD = 30          # a group longer than this is folded into <details>
-QUIET = {d.LINES}  # groups shown by their count only
+QUIET = {d.LINES: "{n} papers keep their content at other lines of the list.",   # groups shown by count only
+         d.HISTORY: "{n} papers have other first-listed or last-changed dates (data/history.yaml)."}
 
 
 def summary(result: d.Diff) -> dict[str, Any]:
@@ -59,7 +60,7 @@ def to_markdown(result: d.Diff, old: str, new: str) -> str:
     for kind, changes in groups.items():
         out.append(f"### {TITLES[kind]} ({len(changes)})")
         if kind in QUIET:
-            out += [f"{len(changes)} papers keep their content at other lines of the list.", ""]
+            out += [QUIET[kind].format(n=len(changes)), ""]
             continue
         items = [f"- {_sentence(change)}" for change in changes]
         if len(items) > FOLD:
