@@ -5,6 +5,8 @@ and on small lists made to show each kind of change."""
 from __future__ import annotations
 
 import json
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -244,3 +246,63 @@ def test_cli_diff_refuses_unusable_input_with_exit_2(repo: Path, spec: str) -> N
     assert code.returncode == 2, code.stderr
     assert "phenkg diff:" in code.stderr
     assert "Traceback" not in code.stderr
+
+
+# -- random edits of the seed: every kind at once, in any mix ------------------------------------------
+def _entry_end(lines: list[str], i: int) -> int:
+    j = i + 1
+    while j < len(lines) and lines[j].startswith("  "):
+        j += 1
+    return j
+
+
+def _mutate(text: str, rng) -> str:
+    lines = text.split("\n")
+    entries = [i for i, line in enumerate(lines) if line.startswith("- ") and "[[paper]]" in line]
+    heads = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    i, kind = rng.choice(entries), rng.randrange(9)
+    below = lines[i + 1] if lines[i + 1].startswith("  - ") else None
+    if kind == 0:
+        lines[i] = lines[i].replace(". [[paper]]", " Revisited. [[paper]]", 1)
+    elif kind == 1 and below:
+        lines[i + 1] = re.sub(r"([a-z])([a-z])", r"\2\1", below, count=1)       # a respelled author
+    elif kind == 2:
+        del lines[i:_entry_end(lines, i)]
+    elif kind == 3:                                                         # listed under another topic too
+        block, head = lines[i:_entry_end(lines, i)], rng.choice(heads)
+        lines[head + 1:head + 1] = ["", *block, ""]
+    elif kind == 4:
+        lines[rng.choice(heads)] += " X"                                    # a renamed topic
+    elif kind == 5 and below:
+        lines[i + 1] = re.sub(r"\*[^*]+\*", "*NeurIPS 2030*", below) if "*" in below else below + " *ICML 2021*"
+    elif kind == 6:
+        code = re.sub(r" \[\[code\]\]\([^)]*\)", "", lines[i])
+        lines[i] = code if code != lines[i] else lines[i] + f" [[code]](https://github.com/a/b{i})"
+    elif kind == 7:
+        for j in range(i + 1, _entry_end(lines, i)):
+            if lines[j].startswith("  - Key Word:"):
+                lines[j] = lines[j].rstrip(".") + "; Fuzz."
+                break
+    elif kind == 8 and below and len(names := below[4:].split(", ")) > 2:
+        names[0], names[1] = names[1], names[0]                             # reordered authors
+        lines[i + 1] = "  - " + ", ".join(names)
+    return "\n".join(lines)
+
+
+@pytest.mark.slow
+def test_random_edits_of_the_seed_are_exact_and_typed() -> None:
+    rng = random.Random(18)
+    text = (ROOT / "data" / "awesome-deep-phenomena.md").read_text(encoding="utf-8")
+    previous = import_bytes(text.encode(), "list.md", commit="0" * 40, date="2022-01-01")
+    kinds: set[str] = set()
+    for n in range(1, 40):
+        for _ in range(rng.randrange(1, 4)):
+            text = _mutate(text, rng)
+        current = import_bytes(text.encode(), "list.md", commit=f"{n:040x}", date="2022-01-02")
+        result = d.diff(previous, current, BASE)
+        assert patch.apply(patch.read(patch.write(result.patch)), set(graph.triples(previous, BASE))) == set(
+            graph.triples(current, BASE))
+        assert result.other == [], f"edit {n}: {result.other[:3]}"
+        kinds |= {c.kind for c in result.changes}
+        previous = current
+    assert {d.RENAMED, d.AUTHORS, d.VENUE, d.LINKS, d.KEYWORDS, d.PAPER_REMOVED, d.TOPIC_RENAMED} <= kinds
