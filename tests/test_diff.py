@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -306,3 +307,19 @@ def test_random_edits_of_the_seed_are_exact_and_typed() -> None:
         kinds |= {c.kind for c in result.changes}
         previous = current
     assert {d.RENAMED, d.AUTHORS, d.VENUE, d.LINKS, d.KEYWORDS, d.PAPER_REMOVED, d.TOPIC_RENAMED} <= kinds
+
+
+def test_history_of_a_folder_that_is_no_clone_is_refused_with_exit_2(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    (tmp_path / "plain").mkdir()
+    assert main(["history", str(tmp_path / "plain"), "--data", str(data)]) == 2
+    assert "not a git repository" in capsys.readouterr().err
+    assert not (data / "history.yaml").exists()
+
+
+def test_history_of_a_file_no_commit_changed_is_refused(repo: Path, tmp_path: Path, capsys) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    assert main(["history", str(repo), "--path", "LIST.md", "--data", str(data)]) == 2
+    assert "no commit" in capsys.readouterr().err

@@ -20,7 +20,7 @@ from typing import Any
 
 from phenkg import graph, patch
 from phenkg.model import Catalog, Paper, PaperHistory
-from phenkg.vocab import DCTERMS, PHENKG, PROV, RDF, SCHEMA, SKOS, Iris
+from phenkg.vocab import DCTERMS, PHENKG, PROV, SCHEMA, SKOS, Iris
 
 # kinds, in the order a report lists them
 PAPER_ADDED, PAPER_REMOVED, PAPER_REKEYED = "paper-added", "paper-removed", "paper-rekeyed"
@@ -130,7 +130,7 @@ _LISTING_PREDICATES = {_p(PHENKG, "listYear"): (YEAR, MOVED), _p(PHENKG, "source
 _TOPIC_PREDICATES = {_p(PHENKG, "order"): (TOPIC_MOVED,), _p(SCHEMA, "name"): (TOPIC_RENAMED,),
                      _p(SKOS, "prefLabel"): (TOPIC_RENAMED,)}
 _WHOLE = (PAPER_ADDED, PAPER_REMOVED, PAPER_REKEYED)
-_DERIVED, _TYPE = _p(PROV, "wasDerivedFrom"), f"<{RDF}type>"
+_DERIVED = _p(PROV, "wasDerivedFrom")
 
 
 # -- the changes -----------------------------------------------------------------------------------
@@ -180,8 +180,8 @@ class Changes:
         listed_old, listed_new = _papers_by_topic(self.old), _papers_by_topic(self.new)
         for key in gone:
             match = next((k for k in came if _overlap(listed_old.get(key, set()), listed_new.get(k, set()))), None)
-            if match is None and len(gone) == len(came) == 1:
-                match = came[0]
+            if match is None and len(gone) == len(came) == 1 and old[key][0] == new[came[0]][0]:
+                match = came[0]     # the only topic gone and the only one come, at the same place
             if match is not None:
                 came.remove(match)
                 self.topic_renamed[key] = match

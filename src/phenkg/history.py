@@ -10,7 +10,7 @@ a version that is not a list yet is an empty catalog) and diffs each version wit
   venue, links, keywords, digest); lines shifting or the commit id of the list do not count.
 
 `run` writes both to data/history.yaml (for the papers data/ holds) and a changelog folder: per commit
-`NNN-SHA.md`, `NNN-SHA.json` and `NNN-SHA.patch` (RDF Patch), and `index.md`.
+`NNNN-SHA.md`, `NNNN-SHA.json` and `NNNN-SHA.patch` (RDF Patch), and `index.md`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ class Step:
 def versions(git: Git, path: str, repository: str | None = None) -> Iterator[tuple[Commit, Catalog]]:
     """Each commit that changed `path`, oldest first, with the list as it was then."""
     commits = git.commits(path)
+    if not commits:
+        raise PhenkgError(f"no commit changes {path}", path=str(git.repo),
+                          hint="--path names the list file in the repository (default README.md)")
     for commit, raw in zip(commits, git.blobs(commits, path), strict=True):
         where = f"{commit.sha[:12]}:{path}"
         if raw is None:
@@ -96,14 +99,13 @@ def run(repo: Path, path: str, base: str, out: Path | None, repository: str | No
     index = ["# Changelog", "", f"Every commit of `{repo.name}` that changed `{path}`, oldest first.", ""]
     typed = triples = n = 0
     before = "nothing"
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
     for n, step in enumerate(walk(git, path, base, repository), start=1):
         dates.update(step)
         typed, triples = typed + step.diff.typed, triples + len(step.diff.patch)
         if out is None:
             continue
-        stem = f"{n:03d}-{step.commit.sha[:12]}"
+        out.mkdir(parents=True, exist_ok=True)
+        stem = f"{n:04d}-{step.commit.sha[:12]}"
         old, new = before, f"{path}@{step.commit.sha[:12]}"
         before = new
         write_atomic(out / f"{stem}.md", changelog.to_markdown(step.diff, old, new))
