@@ -143,3 +143,20 @@ def test_a_bad_history_record_is_refused_with_its_line(walked, tmp_path: Path, c
     err = capsys.readouterr().err
     assert message in err
     assert re.search(r"history\.yaml:\d+", err), err
+
+
+@pytest.mark.parametrize("fmt", ["jsonld", "ttl"])
+def test_the_dated_graph_exports_as_the_same_triples(walked, tmp_path: Path, fmt: str) -> None:
+    import pyoxigraph as ox
+
+    from phenkg.formats import EXPORTS
+    _, data, _ = walked
+    out = tmp_path / f"dated.{fmt}"
+    assert main(["export", "--format", fmt, "-o", str(out), "--data", str(data)]) == 0
+    read = ox.Store()
+    read.load(out.read_bytes(), EXPORTS[fmt].rdf_format)
+    dumped = read.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode().splitlines()
+    assert sorted(dumped) == sorted(graph.triples(read_catalog(data), BASE))
+    if fmt == "jsonld":
+        text = out.read_text(encoding="utf-8")
+        assert '"created"' in text and '"firstListedIn"' in text   # compacted with the shipped context
