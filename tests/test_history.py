@@ -161,3 +161,10 @@ def test_the_dated_graph_exports_as_the_same_triples(walked, tmp_path: Path, fmt
         text = out.read_text(encoding="utf-8")
         assert '"created"' in text
         assert '"firstListedIn"' in text
+
+
+def test_the_committed_history_is_current(walked) -> None:
+    _, data, _ = walked
+    assert (DATA / HISTORY).read_bytes() == (data / HISTORY).read_bytes(), (
+        "data/history.yaml is stale: run `git clone -b seed-2022-05-17 "
+        "tests/data/history/awesome-deep-phenomena-to-seed.bundle /tmp/adp && phenkg history /tmp/adp`")
