@@ -192,7 +192,8 @@ def steps(repo):
 def test_every_patch_turns_each_version_into_the_next(steps) -> None:
     assert len(steps) == 83
     before = set(graph.triples(empty("README.md"), BASE))   # the walk starts from an empty list
-    for step in steps:
+    for step, parent in zip(steps, [None, *steps], strict=False):
+        assert step.commit.parents == ((parent.commit.sha,) if parent else ())   # a linear history
         after = set(graph.triples(step.catalog, BASE))
         text = patch.write(step.diff.patch)
         assert patch.apply(patch.read(text), before) == after, step.commit.sha
@@ -315,7 +316,7 @@ def test_history_of_a_folder_that_is_no_clone_is_refused_with_exit_2(tmp_path: P
     (tmp_path / "plain").mkdir()
     assert main(["history", str(tmp_path / "plain"), "--data", str(data)]) == 2
     assert "not a git repository" in capsys.readouterr().err
-    assert not (data / "history.yaml").exists()
+    assert (data / "history.yaml").read_bytes() == (ROOT / "data" / "history.yaml").read_bytes()  # untouched
 
 
 def test_history_of_a_file_no_commit_changed_is_refused(repo: Path, tmp_path: Path, capsys) -> None:
@@ -323,3 +324,55 @@ def test_history_of_a_file_no_commit_changed_is_refused(repo: Path, tmp_path: Pa
     shutil.copytree(ROOT / "data", data)
     assert main(["history", str(repo), "--path", "LIST.md", "--data", str(data)]) == 2
     assert "no commit" in capsys.readouterr().err
+
+
+def _git(repo: Path, *args: str, date: str = "2021-01-01") -> str:
+    env = {"GIT_AUTHOR_DATE": f"{date}T12:00:00+00:00", "GIT_COMMITTER_DATE": f"{date}T12:00:00+00:00",
+           "PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(repo), "GIT_AUTHOR_NAME": "T",
+           "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True, capture_output=True, text=True,
+                          timeout=60).stdout
+
+
+def _commit(repo: Path, text: str, message: str, date: str) -> None:
+    (repo / "README.md").write_text(text, encoding="utf-8")
+    _git(repo, "add", "README.md")
+    _git(repo, "commit", "-qm", message, date=date)
+
+
+def test_history_with_branches_diffs_each_commit_from_its_parent(tmp_path: Path) -> None:
+    """A pull request's branch adds a paper on 2021-02-01, merged on 2021-03-01 while the main line added
+    another: the paper is first listed on the branch's date, as `git log -S` finds it."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    _commit(repo, LIST, "start", "2021-01-01")
+    _git(repo, "checkout", "-q", "-b", "pr")
+    entry = "\n- Paper Branch. [[paper]](https://arxiv.org/abs/2102.00001)\n  - Bea Branch.\n"
+    _commit(repo, LIST + entry, "pr: add a paper", "2021-02-01")
+    _git(repo, "checkout", "-q", "main")
+    main_line = LIST.replace("## Topic Two", "- Paper Main. [[paper]](https://arxiv.org/abs/2102.00002)\n"
+                                              "  - Mo Main.\n\n## Topic Two")
+    _commit(repo, main_line, "main: add a paper", "2021-02-15")
+    subprocess.run(["git", "-C", str(repo), "merge", "-q", "--no-commit", "pr"], check=False, capture_output=True,
+                   timeout=60)   # both sides changed README.md: a conflict, resolved by the commit below
+    _commit(repo, main_line + entry, "merge pr", "2021-03-01")
+
+    steps = list(walk(Git(repo), "README.md", BASE))
+    assert [s.commit.subject for s in steps] == ["start", "pr: add a paper", "main: add a paper", "merge pr"] or [
+        s.commit.subject for s in steps] == ["start", "main: add a paper", "pr: add a paper", "merge pr"]
+    assert len(steps[-1].commit.parents) == 2
+    for step in steps:
+        after = set(graph.triples(step.catalog, BASE))
+        assert patch.apply(step.diff.patch, set(graph.triples(step.previous, BASE))) == after, step.commit.subject
+        assert step.diff.other == []
+    from phenkg.history import Dates
+    dates = Dates()
+    for step in steps:
+        dates.update(step)
+    assert dates.of["arxiv-2102.00001"].first_listed.date == "2021-02-01"   # the branch's commit
+    assert dates.of["arxiv-2102.00001"].last_changed.date == "2021-03-01"   # added to the main line by the merge
+    assert dates.of["arxiv-2102.00002"].first_listed.date == "2021-02-15"
+    assert dates.of["arxiv-2101.00001"].first_listed.date == "2021-01-01"
+    oldest = _git(repo, "log", "--reverse", "--format=%ad", "--date=short", "-S", "2102.00001", "--", "README.md")
+    assert oldest.split()[0] == "2021-02-01"

@@ -1,8 +1,8 @@
 """A list's git history: when each paper was first listed and last changed, and a changelog.
 
 `walk` imports the list file at every commit that changed it (in memory, as `phenkg import` would;
-a version that is not a list yet is an empty catalog) and diffs each version with the one before
-(phenkg.diff). From the typed changes:
+a version that is not a list yet is an empty catalog) and diffs each version with its parent's, the
+commits as `git log -- FILE` lists them (phenkg.diff). From the typed changes:
 
 * first listed: the commit whose diff adds the paper (a paper re-identified - its key changed with its
   URL or title - keeps the date of the key it had; one removed and listed again keeps its first date);
@@ -33,11 +33,13 @@ class Step:
     commit: Commit
     catalog: Catalog
     diff: d.Diff
+    previous: Catalog       # the version the diff is from: the parent's, or an empty list
 
 
-def versions(git: Git, path: str, repository: str | None = None) -> Iterator[tuple[Commit, Catalog]]:
-    """Each commit that changed `path`, oldest first, with the list as it was then."""
-    commits = git.commits(path)
+def versions(git: Git, path: str, repository: str | None = None,
+             commits: list[Commit] | None = None) -> Iterator[tuple[Commit, Catalog]]:
+    """Each commit that changed `path` (`Git.commits`), parents first, with the list as it was then."""
+    commits = git.commits(path) if commits is None else commits
     if not commits:
         raise PhenkgError(f"no commit changes {path}", path=str(git.repo),
                           hint="--path names the list file in the repository (default README.md)")
@@ -54,13 +56,26 @@ def versions(git: Git, path: str, repository: str | None = None) -> Iterator[tup
 
 
 def walk(git: Git, path: str, base: str, repository: str | None = None) -> Iterator[Step]:
-    """Every version with its diff from the one before (the first from an empty list)."""
-    previous = empty(path, repository=repository)
-    graphed = d.Graphed(previous, base)
-    for commit, catalog in versions(git, path, repository):
+    """Every version with its diff from its parent's (a merge: from its first parent's; the first commit:
+    from an empty list). A version is kept, graphed, until its last child has been diffed."""
+    nothing = empty(path, repository=repository)
+    kept: dict[str, tuple[Catalog, d.Graphed]] = {"": (nothing, d.Graphed(nothing, base))}
+    waiting: dict[str, int] = {}
+    commits = git.commits(path)
+    for commit in commits:
+        for parent in commit.parents[:1]:
+            waiting[parent] = waiting.get(parent, 0) + 1
+    for commit, catalog in versions(git, path, repository, commits):
+        parent = commit.parents[0] if commit.parents else ""
+        previous, before = kept[parent] if parent in kept else kept[""]
         now = d.Graphed(catalog, base)
-        yield Step(commit, catalog, d.diff(previous, catalog, base, (graphed, now)))
-        previous, graphed = catalog, now
+        yield Step(commit, catalog, d.diff(previous, catalog, base, (before, now)), previous)
+        if parent in waiting:
+            waiting[parent] -= 1
+            if not waiting[parent]:
+                kept.pop(parent, None)
+        if waiting.get(commit.sha):
+            kept[commit.sha] = (catalog, now)
 
 
 class Dates:
@@ -70,15 +85,17 @@ class Dates:
         self.of: dict[str, PaperHistory] = {}
 
     def update(self, step: Step) -> None:
+        """Commits come parents first, but two branches' commits interleave: the earliest date that adds
+        a paper is its first, the latest that changes it its last (a tie: the later commit)."""
         here = Dated(step.commit.sha, step.commit.date)
         for change in step.diff.changes:
-            if change.kind == d.PAPER_REKEYED:
-                was = self.of.get(change.detail["from"])
-                self.of[change.entity] = PaperHistory(change.entity, was.first_listed if was else here, here)
-            elif change.kind == d.PAPER_ADDED:
-                was = self.of.get(change.entity)
-                self.of[change.entity] = PaperHistory(change.entity, was.first_listed if was else here, here)
-            elif change.kind in d.CONTENT and change.kind != d.PAPER_REMOVED and change.entity in self.of:
+            if change.kind in (d.PAPER_ADDED, d.PAPER_REKEYED):
+                was = self.of.get(change.detail["from"] if change.kind == d.PAPER_REKEYED else change.entity)
+                first = was.first_listed if was and was.first_listed.date <= here.date else here
+                last = was.last_changed if was and was.last_changed.date > here.date else here
+                self.of[change.entity] = PaperHistory(change.entity, first, last)
+            elif (change.kind in d.CONTENT and change.kind != d.PAPER_REMOVED and change.entity in self.of
+                  and self.of[change.entity].last_changed.date <= here.date):
                 self.of[change.entity].last_changed = here
 
 
@@ -98,7 +115,6 @@ def run(repo: Path, path: str, base: str, out: Path | None, repository: str | No
     dates = Dates()
     index = ["# Changelog", "", f"Every commit of `{repo.name}` that changed `{path}`, oldest first.", ""]
     typed = triples = n = 0
-    before = "nothing"
     for n, step in enumerate(walk(git, path, base, repository), start=1):
         dates.update(step)
         typed, triples = typed + step.diff.typed, triples + len(step.diff.patch)
@@ -106,8 +122,8 @@ def run(repo: Path, path: str, base: str, out: Path | None, repository: str | No
             continue
         out.mkdir(parents=True, exist_ok=True)
         stem = f"{n:04d}-{step.commit.sha[:12]}"
-        old, new = before, f"{path}@{step.commit.sha[:12]}"
-        before = new
+        parent = step.commit.parents[0][:12] if step.commit.parents else None
+        old, new = f"{path}@{parent}" if parent else "nothing", f"{path}@{step.commit.sha[:12]}"
         write_atomic(out / f"{stem}.md", changelog.to_markdown(step.diff, old, new))
         write_atomic(out / f"{stem}.json", changelog.to_json(step.diff, old, new))
         write_atomic(out / f"{stem}.patch", patch.write(step.diff.patch))

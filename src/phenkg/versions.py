@@ -26,6 +26,7 @@ class Commit:
     sha: str
     date: str        # the author date, YYYY-MM-DD, in the author's time zone (as `git log --date=short`)
     subject: str
+    parents: tuple[str, ...] = ()   # the commits before it that changed the file (git's rewritten parents)
 
 
 def import_bytes(raw: bytes, path: str, *, commit: str | None = None, date: str | None = None,
@@ -106,13 +107,15 @@ class Git:
         return self.run("cat-file", "blob", f"{sha}:{path}")
 
     def commits(self, path: str, rev: str = "HEAD") -> list[Commit]:
-        """The commits that changed `path`, oldest first, following the first parent."""
-        out = self.run("log", "--first-parent", "--reverse", "--format=%H%x00%ad%x00%s", "--date=short",
-                       self.resolve(rev), "--", path).decode()
+        """The commits that changed `path`, parents before children, each with the commits before it that
+        changed `path` (git log's default simplification: a merge that only brings a branch's change in
+        is not listed, the branch's commits are, as `git log -- path` shows them)."""
+        out = self.run("log", "--reverse", "--topo-order", "--parents", "--format=%H%x00%P%x00%ad%x00%s",
+                       "--date=short", self.resolve(rev), "--", path).decode()
         commits = []
         for line in out.splitlines():
-            sha, date, subject = line.split("\x00", 2)
-            commits.append(Commit(sha, date, subject))
+            sha, parents, date, subject = line.split("\x00", 3)
+            commits.append(Commit(sha, date, subject, tuple(parents.split())))
         return commits
 
     def blobs(self, commits: list[Commit], path: str, batch: int = 64) -> Iterator[bytes | None]:
