@@ -94,7 +94,8 @@ class Graphed:
     def __init__(self, catalog: Catalog, base: str) -> None:
         self.iris = Iris(base)
         keys = catalog.keys
-        owners = [("source", ""), ("scheme", ""), *(("topic", t.key) for t in catalog.topics),
+        owners = [("source", ""), *(("source", x.file) for x in catalog.sources), ("scheme", ""),
+                  *(("topic", t.key) for t in catalog.topics),
                   *(("paper", p.key) for p in catalog.papers), *(("author", name) for name in keys.authors),
                   *(("keyword", label) for label in keys.keywords), *(("venue", key) for key in keys.venues),
                   *(("repo", url) for url in keys.repos),
@@ -119,6 +120,7 @@ _PAPER_PREDICATES: dict[str, tuple[str, ...]] = {
     _p(SCHEMA, "author"): (AUTHORS,), _p(PHENKG, "authorship"): (AUTHORS,),
     _p(SCHEMA, "keywords"): (KEYWORDS,),
     _p(SCHEMA, "publication"): (VENUE,), _p(PHENKG, "publicationYear"): (VENUE,),
+    _p(SCHEMA, "datePublished"): (VENUE,),
     _p(PHENKG, "listing"): (MOVED, YEAR), _p(PHENKG, "listYear"): (YEAR, MOVED),
     _p(DCTERMS, "created"): (HISTORY,), _p(DCTERMS, "modified"): (HISTORY,),
     _p(PHENKG, "firstListedIn"): (HISTORY,), _p(PHENKG, "lastChangedIn"): (HISTORY,),
@@ -334,8 +336,8 @@ def _compare(was: Paper, now: Paper, changes: Changes) -> dict[str, dict[str, An
         out[YEAR] = {"from": years_was, "to": years_now}
     if was.authors != now.authors:
         out[AUTHORS] = authors_change(was.authors, now.authors)
-    if was.venue != now.venue:
-        out[VENUE] = {"from": was.venue.printed if was.venue else None, "to": now.venue.printed if now.venue else None}
+    if (was.venue, was.date) != (now.venue, now.date):   # where and when it was published
+        out[VENUE] = {"from": _published(was), "to": _published(now)}
     links_was = [was.url] + [f"{x.kind}: {x.url}" for x in was.links]
     links_now = [now.url] + [f"{x.kind}: {x.url}" for x in now.links]
     if links_was != links_now:
@@ -417,5 +419,10 @@ def _years(paper: Paper) -> list[int | str]:
 
 def _version_of(catalog: Catalog) -> tuple:
     """What the source list's own block says: its commit, date, title and repository."""
-    src = catalog.source
-    return (src.commit, src.date, src.title, src.repository)
+    return tuple((src.commit, src.date, src.title, src.repository, src.file)
+                 for src in (catalog.source, *catalog.sources))
+
+
+def _published(paper: Paper) -> str | None:
+    parts = [x for x in (paper.venue.printed if paper.venue else None, paper.date) if x]
+    return ", ".join(parts) or None

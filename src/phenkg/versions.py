@@ -30,21 +30,26 @@ class Commit:
 
 
 def import_bytes(raw: bytes, path: str, *, commit: str | None = None, date: str | None = None,
-                 repository: str | None = None, progress: Progress | None = None) -> Catalog:
-    """A list's bytes -> the catalog `phenkg import` would write (problems folded, file named from the
-    title), in memory. UnusableInputError when they are not a list."""
+                 repository: str | None = None, progress: Progress | None = None,
+                 fmt: str | None = None) -> Catalog:
+    """A list's bytes -> the catalog `phenkg import` would write (its grammar detected unless `fmt`,
+    problems folded, file named from the title), in memory; the provenance given replaces what the list
+    says. UnusableInputError when the bytes are not a list."""
+    from phenkg.grammars import read_list
     from phenkg.importreport import fold_list_wide
     from phenkg.keys import slug
-    from phenkg.parse import decode, parse
+    from phenkg.parse import decode
 
     text, early = decode(raw, path)
-    catalog = parse(text, path=path, progress=progress)
+    catalog = read_list(text, path=path, progress=progress, fmt=fmt)
     catalog.problems[:0] = early
     rejected = sum(p.severity == "error" and p.code == "no-title" for p in catalog.problems)
     catalog.problems = fold_list_wide(catalog.problems, sum(len(p.listings) for p in catalog.papers) + rejected)
     source = catalog.source
     source.file = slug(source.title) + ".md"
-    source.repository, source.commit, source.date = repository, commit, date
+    for name, value in (("repository", repository), ("commit", commit), ("date", date)):
+        if value is not None:
+            setattr(source, name, value)
     return catalog
 
 
