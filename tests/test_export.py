@@ -211,12 +211,12 @@ def test_fed_validation_falls_back_when_the_lines_are_not_grouped(catalog, tmp_p
         export.write_ntriples([lines[i:i + 500] for i in range(0, len(lines), 500)], nt, feed)
 
     writer = threading.Thread(target=build_side)
-    export._Feed.receive(received)
+    export.Feed.receive(received)
     try:
         writer.start()
         result = export.validate_files(nt, tmp_path, graph.source_lines(catalog, BASE), fed=True)
     finally:
-        export._Feed.connection = None
+        export.Feed.connection = None
     writer.join(timeout=30)
     assert not writer.is_alive()
     store = ox.Store()

@@ -22,8 +22,8 @@ import pyoxigraph as ox
 import pytest
 
 from phenkg import cli, incremental
-from phenkg.export import build
 from phenkg.model import Catalog, Link, Listing, Paper
+from phenkg.rebuild import build
 from phenkg.store import read_catalog
 
 from .synthetic import awesome_list

@@ -239,7 +239,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from phenkg.export import build, chosen_formats
+    from phenkg.export import chosen_formats
+    from phenkg.rebuild import build
     check_resources(args)
     formats = chosen_formats(args.formats)      # before reading data/: a typo fails at once
     result = build(load(args), args.out, base=args.base, shapes=args.shapes, ontology=args.ontology,

@@ -183,49 +183,46 @@ def chosen_formats(names: str | None) -> frozenset[str]:
 
 
 def build(catalog: Catalog, out_dir: Path, base: str, shapes=None, ontology: Path | None = None, *,
-          formats: frozenset[str] = frozenset(BUILDABLE), incremental: bool = True) -> BuildResult:
+          formats: frozenset[str] = frozenset(BUILDABLE)) -> BuildResult:
     """Build into a staging directory beside `out_dir` and swap it in whole (phenkg.atomic.replacing_dir):
     `out_dir` holds the previous build until this one is complete. BusyError if another build holds
     `out_dir`; a PhenkgError if `out_dir` holds files a build does not write. `formats` (chosen_formats)
     says which dumps to write; the others are not in the new set, nor in its dataset description.
-    `incremental`: reuse what the previous build into `out_dir` wrote (phenkg.rebuild); False builds
-    clean (the cache is still written for the next build)."""
-    from phenkg import rebuild
-
+    A clean build; phenkg.rebuild.build reuses the previous one (what `phenkg build` runs)."""
     out_dir = Path(out_dir)
-    with atomic.replacing_dir(out_dir, owns=_owned) as staging:
-        result = rebuild.build_into(catalog, out_dir, staging, base, shapes=shapes, ontology=ontology,
-                                    formats=formats, reuse=incremental)
+    with atomic.replacing_dir(out_dir, owns=owned) as staging:
+        result = build_into(catalog, staging, base, shapes, ontology, formats=formats)
     result.files = [out_dir / path.name for path in result.files]
     _say(f"{out_dir}: {len(result.files)} files; the validation report is {out_dir / 'validation.txt'}")
     return result
 
 
-def _owned(name: str) -> bool:
+def owned(name: str) -> bool:
     """A file a build replaces: its own outputs, and temporary files killed writers left."""
     return name in OUTPUTS or (name.startswith(".") and name.endswith(".tmp"))
 
 
-def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
-                ontology: Path | None = None, *, formats: frozenset[str] = frozenset(BUILDABLE),
-                tap: Callable[[Iterable[list[str]]], Iterable[list[str]]] | None = None) -> BuildResult:
+def build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
+               ontology: Path | None = None, *, formats: frozenset[str] = frozenset(BUILDABLE),
+               tap: Callable[[Iterable[list[str]]], Iterable[list[str]]] | None = None) -> BuildResult:
     """Graph -> N-Triples -> validation and every other export -> the dataset description, in `out_dir`.
 
     A large list is built on both cores. Validation, the longest job, runs in a process of its own
-    from the start: it reads its first pass over the lines as this process writes them (`_Feed`), and
+    from the start: it reads its first pass over the lines as this process writes them (`Feed`), and
     its second from the finished file. Then another process writes Turtle, TriG and JSON-LD while this
     one writes N-Quads (mostly waiting for the disk) and RDF/XML and counts the triples; more processes
-    would share the two cores evenly and hold back the longest job."""
+    would share the two cores evenly and hold back the longest job. `tap` sees the graph's blocks on
+    their way to the N-Triples file (phenkg.incremental.Recorder)."""
     from phenkg import describe
 
-    nt_path = _path(out_dir, "nt")
+    nt_path = dump_path(out_dir, "nt")
     lines_of = graph.source_lines(catalog, base)
     with contextlib.ExitStack() as stack:
         validation: Future | None = None
         feed = None
         if len(catalog.papers) >= PARALLEL:
             received, feed = multiprocessing.get_context("spawn").Pipe(duplex=False)
-            validator = _pool(stack, initializer=_Feed.receive, initargs=(received, os.getpid()))
+            validator = child_pool(stack, initializer=Feed.receive, initargs=(received, os.getpid()))
             validation = validator.submit(validate_files, nt_path, out_dir, lines_of, fed=True, shapes=shapes)
             received.close()
             stack.callback(feed.close)  # if this process fails first, the validator sees the end
@@ -234,7 +231,7 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
         elsewhere: list[str] = [f for f in ("ttl", "trig", "jsonld") if f in formats]  # another process, large
         here: list[str] = [f for f in ("nq", "rdfxml") if f in formats]
         if validation is not None and elsewhere:
-            pool = _pool(stack, initializer=atomic.die_with_parent, initargs=(os.getpid(),))
+            pool = child_pool(stack, initializer=atomic.die_with_parent, initargs=(os.getpid(),))
             derived = [pool.submit(write_derived, nt_path, out_dir, base, elsewhere)]
             files = write_derived(nt_path, out_dir, base, here)
         else:
@@ -243,7 +240,7 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
         stats = describe.GraphStats.of_ntriples(ntriples.file_chunks(nt_path))
         if storedir.STORE in formats:   # what `phenkg serve --dist` opens at once
             files += storedir.write_store(nt_path, out_dir, triples)
-            files += _citation_keys(out_dir)
+            files += citation_keys(out_dir)
         for future in derived:
             files += future.result()
         result = (validation.result() if validation is not None
@@ -261,7 +258,7 @@ def describe_files(catalog: Catalog, stats, out_dir: Path, base: str, *, ontolog
     from phenkg.ontodoc import ontology_files
 
     files = []
-    dumps = [(EXPORTS[name], _path(out_dir, name)) for name in EXPORTS if name in formats]
+    dumps = [(EXPORTS[name], dump_path(out_dir, name)) for name in EXPORTS if name in formats]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
                           *ontology_files(ontology).items(), (CFF_NAME, citation_cff(catalog.source, base))]:
         with atomic_output(out_dir / name) as out:
@@ -270,7 +267,7 @@ def describe_files(catalog: Catalog, stats, out_dir: Path, base: str, *, ontolog
     return files
 
 
-def _citation_keys(out_dir: Path) -> list[Path]:
+def citation_keys(out_dir: Path) -> list[Path]:
     """The list's citation keys beside the query store, so no server computes them (phenkg.cite)."""
     store = ox.Store.read_only(str(out_dir / storedir.STORE))
     with atomic_output(out_dir / KEYS_FILE) as out:
@@ -279,7 +276,7 @@ def _citation_keys(out_dir: Path) -> list[Path]:
     return [out_dir / KEYS_FILE]
 
 
-def _pool(stack: contextlib.ExitStack, initializer: Callable, initargs: tuple) -> ProcessPoolExecutor:
+def child_pool(stack: contextlib.ExitStack, initializer: Callable, initargs: tuple) -> ProcessPoolExecutor:
     """A one-process pool whose process dies with this one (`initializer` calls atomic.die_with_parent),
     and is killed, not waited for, when the build fails or is stopped (SIGTERM raises SystemExit)."""
     pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
@@ -320,7 +317,7 @@ def _send(feed, chunk: bytes):
         return None
 
 
-class _Feed:
+class Feed:
     """The validator's side of the pipe: the lines as the building process writes them, in batches, as
     `readlines` gives them (phenkg.fastshacl reads batches); an empty message ends them."""
 
@@ -354,11 +351,11 @@ class _Feed:
                 pass
 
 
-def _path(out_dir: Path, name: str) -> Path:
+def dump_path(out_dir: Path, name: str) -> Path:
     return out_dir / f"{STEM}.{EXPORTS[name].extension}"
 
 
-def _timed(path: Path, write: Callable[[IO[bytes]], object]) -> list[Path]:
+def timed_write(path: Path, write: Callable[[IO[bytes]], object]) -> list[Path]:
     step, started = Progress(f"write {path.name}"), time.monotonic()
     with atomic_output(path) as out:
         write(out)
@@ -372,15 +369,15 @@ def write_derived(nt_path: Path, out_dir: Path, base: str, names: list[str]) -> 
     files: list[Path] = []
     for name in names:
         fmt = EXPORTS[name]
-        if name == "trig" and _path(out_dir, "ttl") in files:
-            write = partial(_trig_from_turtle_file, _path(out_dir, "ttl"), base)
+        if name == "trig" and dump_path(out_dir, "ttl") in files:
+            write = partial(trig_from_turtle_file, dump_path(out_dir, "ttl"), base)
         else:  # file_chunks opens the file when the writer first reads from it
             write = partial(write_from_ntriples, fmt, ntriples.file_chunks(nt_path), base=base)
-        files += _timed(_path(out_dir, name), write)
+        files += timed_write(dump_path(out_dir, name), write)
     return files
 
 
-def _trig_from_turtle_file(ttl_path: Path, base: str, out: IO[bytes]) -> None:
+def trig_from_turtle_file(ttl_path: Path, base: str, out: IO[bytes]) -> None:
     trig = TrigFromTurtle(out, graph_name(base))
     for chunk in ntriples.file_chunks(ttl_path):
         trig.write(chunk)
@@ -401,13 +398,13 @@ def validate_files(nt_path: Path, out_dir: Path, lines_of: Callable[[str], str |
     """Validate the graph as written to N-Triples and write validation.ttl and validation.txt. A large
     graph is streamed (phenkg.fastshacl.validate_lines: the lines come grouped by subject) in another
     process, so this takes paths; `fed`: its first pass reads the lines from the building process as
-    they are written (`_Feed`). A small graph is loaded into a pyoxigraph store, which is quicker than
+    they are written (`Feed`). A small graph is loaded into a pyoxigraph store, which is quicker than
     preparing the streamed engine (about 1 s). Both engines give pySHACL's results (tests/test_fastshacl.py)."""
     from phenkg.validate import validate_ntriples, validate_store
 
     step, started = Progress("validate"), time.monotonic()
     if streamed:
-        first = _Feed() if fed else None
+        first = Feed() if fed else None
         try:
             report = validate_ntriples(nt_path, shapes, first_pass=first)
         finally:

@@ -1,4 +1,4 @@
-"""The build with its cache: clean (export._build_into, then the cache notes where each block is) or
+"""The build with its cache: clean (export.build_into, then the cache notes where each block is) or
 incremental (the same outputs from the previous build's, phenkg.incremental), whichever applies.
 
 An incremental build writes the N-Triples from the graph as a clean one does (the validator reads
@@ -16,9 +16,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from phenkg import export, graph, storedir
+from phenkg import atomic, export, graph, storedir
 from phenkg.cite.reference import KEYS_FILE
-from phenkg.export import PARALLEL, BuildResult
+from phenkg.export import BUILDABLE, PARALLEL, BuildResult
 from phenkg.incremental import (
     FRAGMENTED,
     Cache,
@@ -43,6 +43,19 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def build(catalog: Catalog, out_dir: Path, base: str, shapes=None, ontology: Path | None = None, *,
+          formats: frozenset[str] = frozenset(BUILDABLE), incremental: bool = True) -> BuildResult:
+    """phenkg.export.build, reusing the previous build into `out_dir` if `incremental` and it checks out;
+    False builds clean (and still notes the build for the next one)."""
+    out_dir = Path(out_dir)
+    with atomic.replacing_dir(out_dir, owns=export.owned) as staging:
+        result = build_into(catalog, out_dir, staging, base, shapes=shapes, ontology=ontology, formats=formats,
+                            reuse=incremental)
+    result.files = [out_dir / path.name for path in result.files]
+    _say(f"{out_dir}: {len(result.files)} files; the validation report is {out_dir / 'validation.txt'}")
+    return result
+
+
 def build_into(catalog: Catalog, out_dir: Path, staging: Path, base: str, *, shapes, ontology: Path | None,
                formats: frozenset[str], reuse: bool = True) -> BuildResult:
     """Build into `staging` (to become `out_dir`), reusing the previous build into `out_dir` if `reuse`
@@ -53,14 +66,14 @@ def build_into(catalog: Catalog, out_dir: Path, staging: Path, base: str, *, sha
     graph_name = export.graph_name(base)
     if previous is None:
         recorder = Recorder()
-        result = export._build_into(catalog, staging, base, shapes, ontology, formats=formats, tap=recorder)
+        result = export.build_into(catalog, staging, base, shapes, ontology, formats=formats, tap=recorder)
         composed: list[str] = []
     else:
         _say(f"incremental build: reusing the previous build of {out_dir} (cache {cache.dir})")
         result, recorder, composed = _incremental(catalog, previous, staging, base, shapes=shapes,
                                                   ontology=ontology, formats=formats)
     located = [name for name in FRAGMENTED if name in formats and (
-        name in composed or locate(recorder.blocks, name, export._path(staging, name), graph_name))]
+        name in composed or locate(recorder.blocks, name, export.dump_path(staging, name), graph_name))]
     try:
         cache.save(staging, recorder.blocks, located, {
             "graph": recorder.graph_digest(), "conforms": result.conforms, "stats": stats_dict(result.stats)})
@@ -73,14 +86,14 @@ def build_into(catalog: Catalog, out_dir: Path, staging: Path, base: str, *, sha
 def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str, *, shapes, ontology: Path | None,
                  formats: frozenset[str]) -> tuple[BuildResult, Recorder, list[str]]:
     recorder = Recorder(previous.known(), previous.blocks)
-    nt_path = export._path(staging, "nt")
+    nt_path = export.dump_path(staging, "nt")
     lines_of = graph.source_lines(catalog, base)
     blocks = graph.blocks(catalog, base, Progress("graph", len(catalog.papers), "papers"))
     with contextlib.ExitStack() as stack:
         validation = validator = None
         if len(catalog.papers) >= PARALLEL:   # the longest job, on the other core, reading as the lines are written
             received, feed = multiprocessing.get_context("spawn").Pipe(duplex=False)
-            validator = export._pool(stack, initializer=export._Feed.receive, initargs=(received, os.getpid()))
+            validator = export.child_pool(stack, initializer=export.Feed.receive, initargs=(received, os.getpid()))
             validation = validator.submit(export.validate_files, nt_path, staging, lines_of, fed=True, shapes=shapes)
             received.close()
             stack.callback(feed.close)     # if this process fails first, the validator sees the end
@@ -104,7 +117,7 @@ def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str,
                 shutil.copyfile(previous.dist / KEYS_FILE, staging / KEYS_FILE)
                 files.append(staging / KEYS_FILE)
             else:
-                files += export._citation_keys(staging)
+                files += export.citation_keys(staging)
         if same_graph:
             for name in VALIDATION:
                 shutil.copyfile(previous.dist / name, staging / name)
@@ -140,9 +153,9 @@ def _dumps(previous: Previous, recorder: Recorder, staging: Path, base: str,
         if name not in previous.manifest.get("located", ()):
             plain.append(name)
             continue
-        path = export._path(staging, name)
+        path = export.dump_path(staging, name)
         try:
-            compose(name, path, export._path(previous.dist, name), old=previous.blocks, new=recorder.blocks,
+            compose(name, path, export.dump_path(previous.dist, name), old=previous.blocks, new=recorder.blocks,
                     fresh=recorder.fresh, known=recorder.known, graph=export.graph_name(base))
         except Fallback as why:
             _say(f"{path.name}: written whole ({why})")
@@ -152,10 +165,10 @@ def _dumps(previous: Previous, recorder: Recorder, staging: Path, base: str,
         files.append(path)
     if "trig" in formats and "ttl" not in composed:
         plain.append("trig")        # after "ttl" if that is written whole: from the Turtle file
-    files += export.write_derived(export._path(staging, "nt"), staging, base, plain) if plain else []
+    files += export.write_derived(export.dump_path(staging, "nt"), staging, base, plain) if plain else []
     if "trig" in formats and "ttl" in composed:
-        trig, ttl = export._path(staging, "trig"), export._path(staging, "ttl")
-        files += export._timed(trig, lambda out: export._trig_from_turtle_file(ttl, base, out))
+        trig, ttl = export.dump_path(staging, "trig"), export.dump_path(staging, "ttl")
+        files += export.timed_write(trig, lambda out: export.trig_from_turtle_file(ttl, base, out))
     return files, composed
 
 
