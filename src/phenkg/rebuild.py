@@ -1,10 +1,11 @@
-"""The build with its cache: clean (export.build_into, then the cache notes where each block is) or
-incremental (the same outputs from the previous build's, phenkg.incremental), whichever applies.
+"""`phenkg build`: the build with its cache (`build`), clean (export.build_into, then the cache notes
+where each block is) or incremental (the same outputs from the previous build's, phenkg.incremental),
+whichever applies. export.build stays the plain clean build (`serve --data` builds into a new folder).
 
 An incremental build writes the N-Triples from the graph as a clean one does (the validator reads
 it), then: each other dump from the previous dump's unchanged blocks and the changed blocks alone;
 the store as the previous one, hard-linked and updated; the dataset figures as the previous ones
-plus the difference; validation reused if the graph is the same, else run whole, beside the dumps.
+plus the difference; validation reused if the graph is the same, else run whole, fed as the lines are written.
 """
 
 from __future__ import annotations
