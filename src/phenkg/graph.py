@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from phenkg import ntriples
+from phenkg.identifiers import ARXIV, ARXIV_DOI, AUTHOR_SCHEMES, OPENREVIEW, PAPER_SCHEMES, Scheme, curated
 from phenkg.keys import arxiv_id, arxiv_year, openreview_id
-from phenkg.model import Catalog, EntityKeys, Paper, Source, Topic, Venue, repo_name
-from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, XSD, Iris, encoded_iri
+from phenkg.model import Catalog, EntityKeys, Identifiers, Paper, Source, Topic, Venue, repo_name
+from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, encoded_iri
 
 _A = f"<{RDF}type>"
 
@@ -47,6 +48,12 @@ def integer(value: int) -> str:
     return f'"{value}"^^<{XSD}integer>'
 
 
+def g_year(value: int) -> str:
+    """A year as xsd:gYear: what schema.org's date properties read (our own year properties stay
+    xsd:integer, which every SPARQL engine compares)."""
+    return f'"{value:04d}"^^<{XSD}gYear>'
+
+
 def p(ns: str, name: str) -> str:
     return f"<{ns}{name}>"
 
@@ -56,6 +63,7 @@ NAME, URL, AUTHOR, DESCRIPTION = p(SCHEMA, "name"), p(SCHEMA, "url"), p(SCHEMA, 
 SUBJECT, ABOUT, KEYWORDS = p(DCTERMS, "subject"), p(SCHEMA, "about"), p(SCHEMA, "keywords")
 PREF_LABEL, IN_SCHEME = p(SKOS, "prefLabel"), p(SKOS, "inScheme")
 DERIVED = p(PROV, "wasDerivedFrom")
+SAME_AS, IDENTIFIER, LABEL = p(SCHEMA, "sameAs"), p(SCHEMA, "identifier"), p(RDFS, "label")
 
 
 @dataclass
@@ -65,11 +73,14 @@ class Context:
     iris: Iris
     keys: EntityKeys
     source: str
+    topic_names: dict[str, str]
+    people: dict[str, Identifiers]
 
     @classmethod
     def of(cls, catalog: Catalog, base: str) -> Context:
         iris = Iris(base)
-        return cls(iris, catalog.keys, iris.source(catalog.source.commit))
+        return cls(iris, catalog.keys, iris.source(catalog.source.commit), {t.key: t.name for t in catalog.topics},
+                   catalog.people)
 
 
 def named_triples(s: str, name: str, *classes: str) -> Iterator[str]:
@@ -80,22 +91,34 @@ def named_triples(s: str, name: str, *classes: str) -> Iterator[str]:
     yield f"{s} {NAME} {lit(name)} ."
 
 
+def identity_triples(s: str, scheme: Scheme, value: str) -> Iterator[str]:
+    """One identifier: the IRI it names (schema:sameAs) and its text 'scheme:value' (schema:identifier)."""
+    yield f"{s} {SAME_AS} {iri(scheme.same_as(value))} ."
+    yield f"{s} {IDENTIFIER} {lit(scheme.identifier(value))} ."
+
+
 def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
     s = iri(ctx.iris.paper(paper.key))
     ph = PHENKG
     yield from named_triples(s, paper.title, p(ph, "Paper"), p(SCHEMA, "ScholarlyArticle"))
+    year = paper.venue.year if paper.venue is not None else None
     if paper.url:
         yield f"{s} {URL} {iri(paper.url)} ."
         if found := arxiv_id(paper.url):
-            yield f"{s} {p(ph, 'arxiv')} {iri('https://arxiv.org/abs/' + found)} ."
+            yield f"{s} {p(ph, 'arxiv')} {iri(ARXIV.same_as(found))} ."
             # the same work as arXiv's record, and its DataCite DOI (every arXiv id has one, no look-up)
-            yield f"{s} {p(SCHEMA, 'sameAs')} {iri('https://arxiv.org/abs/' + found)} ."
-            yield f"{s} {p(SCHEMA, 'sameAs')} {iri('https://doi.org/10.48550/arXiv.' + found)} ."
-            if (year := arxiv_year(found)) is not None:
-                yield f"{s} {p(ph, 'arxivYear')} {integer(year)} ."
+            yield from identity_triples(s, ARXIV, found)
+            yield from identity_triples(s, PAPER_SCHEMES["doi"], ARXIV_DOI.format(found))
+            if (arxiv := arxiv_year(found)) is not None:
+                yield f"{s} {p(ph, 'arxivYear')} {integer(arxiv)} ."
+                year = year or arxiv
         elif found := openreview_id(paper.url):
-            yield f"{s} {p(ph, 'openreview')} {iri('https://openreview.net/forum?id=' + found)} ."
-            yield f"{s} {p(SCHEMA, 'sameAs')} {iri('https://openreview.net/forum?id=' + found)} ."
+            yield f"{s} {p(ph, 'openreview')} {iri(OPENREVIEW.same_as(found))} ."
+            yield from identity_triples(s, OPENREVIEW, found)
+    for scheme, value in curated(paper.ids, PAPER_SCHEMES):
+        yield from identity_triples(s, scheme, value)
+    if year is not None:  # the venue's year, else the preprint's
+        yield f"{s} {p(SCHEMA, 'datePublished')} {g_year(year)} ."
     if paper.digest:
         yield f"{s} {DESCRIPTION} {lit(paper.digest)} ."
     yield from authorship_triples(s, paper, ctx)
@@ -125,6 +148,7 @@ def authorship_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{ship} {p(ph, 'author')} {author} ."
         yield f"{ship} {p(ph, 'printedName')} {lit(name)} ."
         yield f"{ship} {p(ph, 'position')} {integer(position)} ."
+        yield f"{ship} {LABEL} {lit(f'author {position} of {paper.title}: {name}')} ."
 
 
 def link_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
@@ -161,6 +185,10 @@ def listing_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{node} {p(ph, 'paper')} {s} ."
         yield f"{node} {p(ph, 'topic')} {topic} ."
         yield f"{node} {DERIVED} {iri(ctx.source)} ."
+        where = ctx.topic_names.get(listing.topic, listing.topic)
+        if listing.year is not None or listing.year_label:
+            where += f", {listing.year if listing.year is not None else listing.year_label}"
+        yield f"{node} {LABEL} {lit(f'{paper.title}, listed under {where}')} ."
         if listing.year is not None:
             yield f"{node} {p(ph, 'listYear')} {integer(listing.year)} ."
             if listing.year not in years_seen:
@@ -174,12 +202,16 @@ def author_triples(key: str, name: str, ctx: Context) -> Iterator[str]:
     s = iri(ctx.iris.author(key))
     yield from named_triples(s, name, p(PHENKG, "Author"), p(SCHEMA, "Person"), p(FOAF, "Person"))
     yield f"{s} {p(FOAF, 'name')} {lit(name)} ."
+    for scheme, value in curated(ctx.people.get(name), AUTHOR_SCHEMES):
+        yield from identity_triples(s, scheme, value)
 
 
 def concept_triples(s: str, kind: str, label: str, scheme: str) -> Iterator[str]:
-    yield from named_triples(s, label, p(PHENKG, kind), p(SKOS, "Concept"))
+    """A topic or keyword: a SKOS concept, and for schema.org consumers a DefinedTerm of a DefinedTermSet."""
+    yield from named_triples(s, label, p(PHENKG, kind), p(SKOS, "Concept"), p(SCHEMA, "DefinedTerm"))
     yield f"{s} {PREF_LABEL} {lit(label)} ."
     yield f"{s} {IN_SCHEME} {iri(scheme)} ."
+    yield f"{s} {p(SCHEMA, 'inDefinedTermSet')} {iri(scheme)} ."
 
 
 def topic_triples(topic: Topic, order: int, ctx: Context) -> Iterator[str]:
@@ -195,7 +227,7 @@ def keyword_triples(key: str, label: str, ctx: Context) -> Iterator[str]:
 def scheme_triples(ctx: Context) -> Iterator[str]:
     for name, label in (("topics", "Topics of the list"), ("keywords", "Keywords of the list")):
         s = iri(ctx.iris.scheme(name))
-        yield f"{s} {_A} {p(SKOS, 'ConceptScheme')} ."
+        yield from named_triples(s, label, p(SKOS, "ConceptScheme"), p(SCHEMA, "DefinedTermSet"))
         yield f"{s} {PREF_LABEL} {lit(label)} ."
 
 
@@ -205,6 +237,7 @@ def venue_triples(key: str, venue: Venue, ctx: Context) -> Iterator[str]:
     yield f"{s} {p(PHENKG, 'venueName')} {lit(venue.name)} ."
     if venue.year is not None:
         yield f"{s} {p(PHENKG, 'venueYear')} {integer(venue.year)} ."
+        yield f"{s} {p(SCHEMA, 'startDate')} {g_year(venue.year)} ."
     if venue.qualifier:
         yield f"{s} {p(PHENKG, 'venueQualifier')} {lit(venue.qualifier)} ."
 
@@ -214,6 +247,7 @@ def repo_triples(key: str, url: str, ctx: Context, citing: Iterable[str] = ()) -
     s = iri(ctx.iris.repo(key))
     yield from named_triples(s, repo_name(url), p(PHENKG, "CodeRepository"), p(SCHEMA, "SoftwareSourceCode"))
     yield f"{s} {p(SCHEMA, 'codeRepository')} {iri(url)} ."
+    yield f"{s} {SAME_AS} {iri(url)} ."  # the node stands for the repository the URL names
     for paper in citing:
         yield f"{s} {p(SCHEMA, 'citation')} {iri(paper)} ."
 

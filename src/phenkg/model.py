@@ -40,6 +40,19 @@ class Venue:
 
 
 @dataclass(slots=True)
+class Identifiers:
+    """Identifiers a curator knows for a paper (doi, wikidata, openalex, dblp) or an author (orcid, dblp,
+    wikidata), as written in data/; nothing is looked up. graph.py publishes them as schema:sameAs and
+    schema:identifier."""
+
+    doi: str | None = None
+    orcid: str | None = None
+    wikidata: str | None = None
+    openalex: str | None = None
+    dblp: str | None = None
+
+
+@dataclass(slots=True)
 class Listing:
     """One place the list shows a paper: its topic, the year heading above it, and its source line."""
 
@@ -60,6 +73,7 @@ class Paper:
     keywords: list[str] = field(default_factory=list)
     digest: str | None = None
     listings: list[Listing] = field(default_factory=list)
+    ids: Identifiers | None = None
 
     @property
     def code_urls(self) -> list[str]:
@@ -68,7 +82,8 @@ class Paper:
     def content(self) -> tuple:
         """Everything but the source lines: what two copies of a paper should agree on."""
         return (self.key, self.title, self.url, [(x.kind, x.url) for x in self.links], self.authors,
-                self.venue, self.keywords, self.digest, [(x.topic, x.year, x.year_label) for x in self.listings])
+                self.venue, self.keywords, self.digest, [(x.topic, x.year, x.year_label) for x in self.listings],
+                self.ids)
 
 
 @dataclass(slots=True)
@@ -109,6 +124,7 @@ class Catalog:
     topics: list[Topic]
     papers: list[Paper]
     problems: list[Problem] = field(default_factory=list)
+    people: dict[str, Identifiers] = field(default_factory=dict)  # author name -> identifiers (authors.yaml)
 
     @cached_property
     def keys(self) -> EntityKeys:

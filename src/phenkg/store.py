@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 from phenkg.atomic import write_atomic
 from phenkg.errors import DataError
 from phenkg.model import Catalog, Paper
-from phenkg.records import Invalid, read_papers, read_problems, read_source, read_topics
+from phenkg.records import Invalid, read_papers, read_people, read_problems, read_source, read_topics
 from phenkg.safeyaml import HIDDEN_VALUE, MAX_DIGITS, load, locate, read_text
 
 SOURCE, TOPICS, PAPERS, REPORT = "source.yaml", "topics.yaml", "papers.yaml", "import-report.yaml"
+AUTHORS = "authors.yaml"  # optional: identifiers of authors (written only when there are some)
 FIX_COMMAND = "phenkg fmt"
 T = TypeVar("T")
 # YAML reads these as line breaks, or refuses them: never plain, and escaped inside quotes
@@ -76,7 +77,8 @@ def paper_fields(paper: Paper) -> list[tuple[str, Any]]:
             ("links", [{"kind": x.kind, "url": x.url} for x in paper.links]),
             ("authors", paper.authors), ("venue", venue), ("keywords", paper.keywords),
             ("digest", paper.digest),
-            ("listings", [_set_fields(x) for x in paper.listings])]
+            ("listings", [_set_fields(x) for x in paper.listings]),
+            ("ids", _set_fields(paper.ids) if paper.ids is not None else None)]
 
 
 def dump_records(records: Iterable[list[tuple[str, Any]]]) -> str:
@@ -93,7 +95,7 @@ def dump_mapping(fields: list[tuple[str, Any]]) -> str:
 def render_files(catalog: Catalog) -> dict[str, str]:
     """The text of each data file, by file name."""
     src = catalog.source
-    return {
+    files = {
         SOURCE: dump_mapping([("title", src.title), ("file", src.file), ("repository", src.repository),
                               ("commit", src.commit), ("date", src.date), ("preamble", src.preamble)]),
         TOPICS: dump_records([("key", t.key), ("name", t.name), ("years", t.years)] for t in catalog.topics),
@@ -101,6 +103,10 @@ def render_files(catalog: Catalog) -> dict[str, str]:
         REPORT: dump_records([("line", p.line), ("severity", p.severity), ("code", p.code),
                               ("entry", p.entry), ("message", p.message)] for p in catalog.problems),
     }
+    if catalog.people:
+        files[AUTHORS] = dump_records([("name", name), *_set_fields(ids).items()]
+                                      for name, ids in catalog.people.items())
+    return files
 
 
 def write_catalog(catalog: Catalog, data_dir: Path, list_bytes: bytes | None = None) -> None:
@@ -242,4 +248,9 @@ def read_catalog(data_dir: Path) -> Catalog:
     papers = _read(data_dir / PAPERS, lambda raw: read_papers(raw, topic_keys))
     report = data_dir / REPORT
     problems = _read(report, read_problems) if report.exists() else []
-    return Catalog(source, topics, papers, problems)
+    authors = data_dir / AUTHORS
+    people = {}
+    if authors.exists():
+        names = {name for paper in papers for name in paper.authors}
+        people = _read(authors, lambda raw: read_people(raw, names))
+    return Catalog(source, topics, papers, problems, people)
