@@ -164,6 +164,7 @@ def link_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
             node = iri(ctx.iris.link(paper.key, n_link))
             yield f"{s} {p(ph, 'link')} {node} ."
             yield f"{node} {_A} {p(ph, 'Link')} ."
+            yield f"{node} {_A} {p(SCHEMA, 'CreativeWork')} ."  # a page, post, video, slides...: a work
             yield f"{node} {p(ph, 'linkKind')} {lit(link.kind)} ."
             yield f"{node} {URL} {iri(link.url)} ."
 
