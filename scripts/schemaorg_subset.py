@@ -62,11 +62,12 @@ def main(vocab: Path) -> None:
         return sorted(seen)
 
     classes, properties = {}, {}
+    domain_includes = rdflib.URIRef(SCHEMA + "domainIncludes")
     is_class = {str(s) for s in release.subjects(rdflib.RDF.type, rdflib.RDFS.Class)}
     is_property = {str(s) for s in release.subjects(rdflib.RDF.type, rdflib.RDF.Property)}
     for term in sorted(used_terms()):
         if term in is_property:
-            domain = sorted(str(d) for d in release.objects(rdflib.URIRef(term), rdflib.URIRef(SCHEMA + "domainIncludes")))
+            domain = sorted(str(d) for d in release.objects(rdflib.URIRef(term), domain_includes))
             properties[term] = domain
             for cls in domain:
                 classes[cls] = closure(cls)

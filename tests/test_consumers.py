@@ -59,7 +59,8 @@ def sample_pages(catalog) -> list[str]:
     paper = next(p for p in catalog.papers if p.key == MAE)
     venue = next(iter(keys.venues))
     return [f"/paper/{MAE}", f"/author/{keys.authors[paper.authors[0]]}", f"/topic/{catalog.topics[0].key}",
-            f"/keyword/{keys.keywords[paper.keywords[0]]}", f"/venue/{venue}", f"/repo/{next(iter(keys.repos.values()))}",
+            f"/keyword/{keys.keywords[paper.keywords[0]]}", f"/venue/{venue}",
+            f"/repo/{next(iter(keys.repos.values()))}",
             "/scheme/topics", f"/authorship/{MAE}/1", f"/listing/{MAE}/1"]
 
 
@@ -124,7 +125,8 @@ def test_extruct_finds_json_ld_opengraph_and_dublin_core(app, catalog):
     [article] = [d for d in found["json-ld"] if "ScholarlyArticle" in d.get("@type", [])]
     assert article["@id"] == url
     [og] = found["opengraph"]
-    assert og["og:url"] == url and og["@type"] == "article"  # extruct's uniform form types it
+    assert og["og:url"] == url
+    assert og["@type"] == "article"
     [dc] = found["dublincore"]
     paper = next(p for p in catalog.papers if p.key == MAE)
     assert [e["content"] for e in dc["elements"] if e["name"] == "DC.title"] == [paper.title]
@@ -139,7 +141,8 @@ def test_every_page_has_open_graph_and_a_canonical_link(app, catalog):
         want = "https://w3id.org/phenkg/ontology" if path == "/ontology" else Iris(BASE).at_path(path)
         assert canonical == [want], path
         assert head.all("og:url") == [want], path
-        assert head.all("og:title") and head.all("og:site_name") == ["phenkg"], path
+        assert head.all("og:title"), path
+        assert head.all("og:site_name") == ["phenkg"], path
 
 
 # -- (b) the schema.org vocabulary release ---------------------------------------------------------
@@ -265,7 +268,8 @@ def test_pyld_in_json_ld_1_0_mode_reads_the_pages_and_a_framed_paper(app, catalo
     for path in sample_pages(catalog):
         for block in _blocks(html(app, path)):
             got = _nquads_10(json.loads(block))
-            assert got and got <= ours, path
+            assert got, path
+            assert got <= ours, path
     framed = paper_document(store, f"{BASE}paper/{MAE}", BASE)
     assert _nquads_10(framed) <= ours
 
@@ -302,7 +306,8 @@ def test_jsonld_js_in_json_ld_1_0_mode_reads_the_pages_and_a_framed_paper(app, c
                              text=True, check=False)
         assert run.returncode == 0, run.stderr[-2000:]
         got = set(run.stdout.splitlines())
-        assert got and got <= ours, doc.get("@id")
+        assert got, doc.get("@id")
+        assert got <= ours, doc.get("@id")
 
 
 @pytest.fixture(scope="module")
@@ -320,19 +325,22 @@ def test_the_ontology_loads_in_owlready2_without_punning_warnings():
     drops one of them; the ontology must give it nothing to fix."""
     code = f"""
 import io, rdflib, owlready2
-nt = rdflib.Graph().parse({str(ROOT / "ontology" / "phenkg.ttl")!r}, format="turtle").serialize(format="nt", encoding="utf-8")
-onto = owlready2.World().get_ontology("https://w3id.org/phenkg/ontology").load(fileobj=io.BytesIO(nt), format="ntriples")
+graph = rdflib.Graph().parse({str(ROOT / "ontology" / "phenkg.ttl")!r}, format="turtle")
+nt = io.BytesIO(graph.serialize(format="nt", encoding="utf-8"))
+onto = owlready2.World().get_ontology("https://w3id.org/phenkg/ontology").load(fileobj=nt, format="ntriples")
 print(len(list(onto.classes())), len(list(onto.object_properties())), len(list(onto.data_properties())))
 """
     pytest.importorskip("owlready2")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
-    assert "WARNING" not in run.stderr and "more than one entity types" not in run.stderr, run.stderr
+    assert "more than one entity types" not in run.stderr, run.stderr
+    assert "WARNING" not in run.stderr, run.stderr
     import rdflib
     from rdflib.namespace import OWL, RDF
 
     declared = rdflib.Graph().parse(ROOT / "ontology" / "phenkg.ttl", format="turtle")
-    want = [len(set(declared.subjects(RDF.type, kind))) for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)]
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+    want = [len(set(declared.subjects(RDF.type, kind))) for kind in kinds]
     assert list(map(int, run.stdout.split())) == [want[0] - 2, want[1], want[2]]  # the two owl:unionOf classes
 
 
@@ -358,14 +366,16 @@ def test_the_version_iri_dereferences_and_the_page_shows_the_licence(app):
     graph = rdflib.Graph().parse(ROOT / "ontology" / "phenkg.ttl", format="turtle")
     version = str(graph.value(rdflib.URIRef("https://w3id.org/phenkg/ontology"), rdflib.OWL.versionIRI))
     path = "/" + version.removeprefix(BASE)
-    status, headers, body = call(app, path, "text/turtle")
+    status, _headers, body = call(app, path, "text/turtle")
     assert status == 200, path
     assert version.encode() in body
     page = html(app, "/ontology")
-    assert "Licence" in page and "https://spdx.org/licenses/MIT" in page
+    assert "Licence" in page
+    assert "https://spdx.org/licenses/MIT" in page
     assert call(app, "/ontology/0.0.9", "text/turtle")[0] == 404
 
 
 def test_the_readme_shows_how_to_frame_one_paper():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "frames/paper.jsonld" in readme and "jsonld.frame" in readme
+    assert "frames/paper.jsonld" in readme
+    assert "jsonld.frame" in readme

@@ -67,7 +67,8 @@ def test_curated_files_are_read_and_written_back_byte_for_byte(curated):
     assert files[PAPERS] == (data / PAPERS).read_text(encoding="utf-8")
     assert files[AUTHORS] == AUTHORS_YAML
     mae = next(p for p in catalog.papers if p.key == "arxiv-2111.06377")
-    assert mae.ids is not None and mae.ids.doi == "10.1109/CVPR52688.2022.01553"
+    assert mae.ids is not None
+    assert mae.ids.doi == "10.1109/CVPR52688.2022.01553"
     assert catalog.people["Kaiming He"].orcid == ORCID
 
 
@@ -153,7 +154,8 @@ def test_a_malformed_identifier_is_refused_where_it_is_written(tmp_path, authors
     error = caught.value
     assert message in str(error), str(error)
     if line is not None:  # in authors.yaml, at the value's line
-        assert error.path.endswith(AUTHORS) and error.line == line, (error.path, error.line)
+        assert error.path.endswith(AUTHORS)
+        assert error.line == line, (error.path, error.line)
     else:
         assert error.path.endswith(PAPERS)
 

@@ -31,13 +31,14 @@ def parse_turtle(text: str) -> list:
 
 
 def rdf_response(triples: list, accept: str | None, fmt: str | None,
-                 offers: tuple[Format, ...] = DOC_FORMATS, title: str | None = None, url: str = "",
+                 offers: tuple[Format, ...] = DOC_FORMATS, *, title: str | None = None, url: str = "",
                  head: str = "") -> Response:
     """The triples in the negotiated format; with a `title`, a browser gets them as a page too (whose
     canonical address is `url`, with `head` added to its head)."""
     chosen = nego.negotiate((*offers, HTML) if title else offers, accept, fmt)
     if chosen is HTML:
-        return Response(200, turtle_page(title or "", triples, offers, url, head), HTML.media_type, [("Vary", "Accept")])
+        page_bytes = turtle_page(title or "", triples, offers, url, head)
+        return Response(200, page_bytes, HTML.media_type, [("Vary", "Accept")])
     return Response(200, serialize(triples, chosen.name), chosen.media_type, [("Vary", "Accept")])
 
 
