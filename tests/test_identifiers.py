@@ -1,6 +1,7 @@
 """Curated identity links (issue 16): identifiers a curator writes in data/ (`ids:` of a paper,
 data/authors.yaml), read strictly, written back canonically, and published as schema:sameAs and
-schema:identifier in the forms the shapes' patterns accept. Nothing is looked up."""
+schema:identifier in the forms the shapes' patterns accept. Nothing is looked up. The identifiers
+below are of the right forms; they are test values, not checked against the registries."""
 
 from __future__ import annotations
 
@@ -173,3 +174,18 @@ def test_a_curated_paper_validates_against_the_shapes(curated):
     report = validate(Graph().parse(data="\n".join(lines), format="nt"), shapes=load_shapes())
     ids = [r for r in report.results if "identifier" in r.message or "sameAs" in r.message]
     assert ids == [], report.to_text()
+
+
+def test_a_re_import_keeps_the_curated_identifiers(tmp_path):
+    """The list does not hold `ids:`: importing it again into data/ keeps them, so the import changes
+    nothing and needs no --force; authors.yaml is left as it is."""
+    import subprocess
+    import sys
+
+    data = curated_data(tmp_path)
+    before = {name: (data / name).read_bytes() for name in (PAPERS, AUTHORS)}
+    done = subprocess.run([sys.executable, "-m", "phenkg.cli", "import", str(data / "awesome-deep-phenomena.md"),
+                           "--data", str(data)], capture_output=True, text=True, check=False)
+    assert done.returncode in (0, 1), done.stderr      # 1: the seed's import report has problems to review
+    assert "nothing was written" not in done.stderr
+    assert {name: (data / name).read_bytes() for name in (PAPERS, AUTHORS)} == before

@@ -90,7 +90,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from phenkg.keys import slug
     from phenkg.parse import decode, parse
     from phenkg.progress import Progress
-    from phenkg.store import REPORT, previous_source, write_catalog
+    from phenkg.store import REPORT, keep_identifiers, previous_source, write_catalog
 
     path = Path(args.list)
     try:
@@ -108,6 +108,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     keep = previous_source(args.data, raw)
     for name in ("repository", "commit", "date"):
         setattr(source, name, getattr(args, name) or keep.get(name))
+    keep_identifiers(catalog, args.data)  # curated in data/, not in the list
     if not args.force:
         refuse_to_overwrite(catalog, args.data)
     write_catalog(catalog, args.data, raw)

@@ -229,8 +229,8 @@ def read_paper(raw: Any, index: int) -> Paper:
                           x.text("year_label")) for x in rec.records("listings", _LISTING)], ids=ids)
 
 
-def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:
-    """Every paper, its key unique and each listing naming a known topic."""
+def read_papers(raw: Any, topic_keys: set[str] | None) -> list[Paper]:
+    """Every paper, its key unique and each listing naming a known topic (any topic when `topic_keys` is None)."""
     papers = [read_paper(item, i) for i, item in enumerate(top_list(raw, "papers", True))]
     seen: dict[str, int] = {}
     for i, paper in enumerate(papers):
@@ -239,7 +239,7 @@ def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:
                           "merge the two records: one paper, one listing per topic", f"paper {paper.key}",
                           first=(first, "key"))
         for j, listing in enumerate(paper.listings):
-            if listing.topic not in topic_keys:
+            if topic_keys is not None and listing.topic not in topic_keys:
                 raise Invalid((i, "listings", j, "topic"), f"listings[{j}].topic",
                               f"unknown topic '{listing.topic}'",
                               f"add it to topics.yaml or use one of {', '.join(sorted(topic_keys))}",

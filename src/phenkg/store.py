@@ -109,6 +109,20 @@ def render_files(catalog: Catalog) -> dict[str, str]:
     return files
 
 
+def keep_identifiers(catalog: Catalog, data_dir: Path) -> None:
+    """Give the papers of a fresh import the `ids:` a curator wrote for the same keys in `data_dir` (the
+    list does not hold them). data/authors.yaml is never written by an import, so it stays as it is."""
+    if not (data_dir / PAPERS).exists():
+        return
+    try:
+        previous = _read(data_dir / PAPERS, lambda raw: read_papers(raw, None))
+    except DataError:
+        return  # an unreadable file is refused later, by refuse_to_overwrite or the next read
+    ids = {paper.key: paper.ids for paper in previous if paper.ids is not None}
+    for paper in catalog.papers:
+        paper.ids = paper.ids or ids.get(paper.key)
+
+
 def write_catalog(catalog: Catalog, data_dir: Path, list_bytes: bytes | None = None) -> None:
     files = render_files(catalog)
     if list_bytes is not None:
