@@ -148,7 +148,7 @@ def authorship_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{ship} {p(ph, 'author')} {author} ."
         yield f"{ship} {p(ph, 'printedName')} {lit(name)} ."
         yield f"{ship} {p(ph, 'position')} {integer(position)} ."
-        yield f"{ship} {LABEL} {lit(f'author {position} of {paper.title}: {name}')} ."
+        yield f"{ship} {LABEL} {lit(f'{name}, author {position}')} ."  # short: one per author of every paper
 
 
 def link_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
@@ -189,7 +189,7 @@ def listing_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
         where = ctx.topic_names.get(listing.topic, listing.topic)
         if listing.year is not None or listing.year_label:
             where += f", {listing.year if listing.year is not None else listing.year_label}"
-        yield f"{node} {LABEL} {lit(f'{paper.title}, listed under {where}')} ."
+        yield f"{node} {LABEL} {lit(f'listed under {where}')} ."
         if listing.year is not None:
             yield f"{node} {p(ph, 'listYear')} {integer(listing.year)} ."
             if listing.year not in years_seen:
