@@ -379,3 +379,16 @@ def test_the_readme_shows_how_to_frame_one_paper():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "frames/paper.jsonld" in readme
     assert "jsonld.frame" in readme
+
+
+def test_the_void_page_embeds_the_dataset_too(dist):
+    """Google Dataset Search reads the Dataset from any page: /void, the dataset's own page, has it with
+    the home page."""
+    done = subprocess.run([sys.executable, "-m", "phenkg.cli", "serve", "--dist", str(dist), "--get", "/void",
+                           "--accept", "text/html"], capture_output=True, check=True)
+    page = done.stdout.decode("utf-8")
+    datasets = [doc for doc in map(json.loads, _blocks(page)) if doc.get("@type") == "Dataset"]
+    assert datasets == [json.loads((dist / "dataset.jsonld").read_text(encoding="utf-8"))]
+    head = Head()
+    head.feed(page)
+    assert [href for rel, href in head.links if rel == "canonical"] == [f"{BASE}void"]
