@@ -13,6 +13,7 @@ from phenkg.errors import PhenkgError
 from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
 from phenkg.serve import negotiate as nego
+from phenkg.serve.citations import CITED, Citations
 from phenkg.serve.documents import DOC_FORMATS, Documents, rdf_response, service_description
 from phenkg.serve.files import STATIC_FILES, read_served
 from phenkg.serve.guard import check_graphs, check_query
@@ -128,6 +129,7 @@ class App:
         self.executor, self.settings, self.store, self.documents = executor, settings, store, documents
         self.guard = guard          # False only in the tests that show the sandbox holds without it
         self.describer = Describer(store, settings.base)
+        self.citations = Citations(store, settings.base, settings.dist)
         self.dataset = _dataset(settings.dist)
         self.index = query_page(settings.base, self.dataset)
         self.triples = settings.triples if settings.triples is not None else len(store)
@@ -166,6 +168,8 @@ class App:
         if head == "static" and rest:
             return self.static(rest)
         if head in KINDS and rest:
+            if head in CITED and (cited := self.citations.response(path, request.accept, fmt)) is not None:
+                return cited
             return entity_response(self.describer, path, request.accept, fmt)
         if head == "dist" and rest:
             return self.download(rest)
@@ -174,6 +178,8 @@ class App:
         if path == "/shapes":
             return rdf_response(self.documents.shapes, request.accept, fmt, title="SHACL shapes",
                                 url=self.describer.iris.at_path(path))
+        if path == "/CITATION.cff":
+            return self.citations.cff()
         if path == "/context.jsonld":
             return Response(200, self.documents.context, JSONLD.media_type)
         if path in ("/void", "/dataset"):
