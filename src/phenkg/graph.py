@@ -139,9 +139,8 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{s} {p(SCHEMA, 'publication')} {iri(ctx.iris.venue(paper.venue.key))} ."
         if paper.venue.year is not None:
             yield f"{s} {p(ph, 'publicationYear')} {integer(paper.venue.year)} ."
-    if paper.date:
-        if paper.venue is None or paper.venue.year is None:
-            yield f"{s} {p(ph, 'publicationYear')} {integer(int(paper.date[:4]))} ."
+    if paper.date and (paper.venue is None or paper.venue.year is None):
+        yield f"{s} {p(ph, 'publicationYear')} {integer(int(paper.date[:4]))} ."
     yield from link_triples(s, paper, ctx)
     yield from listing_triples(s, paper, ctx)
     for source in dict.fromkeys(ctx.added.get(x.source or "", ctx.source) for x in paper.listings) or [ctx.source]:
