@@ -278,7 +278,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     from phenkg.remote import Auth, Endpoints, public, timeout_from
 
     endpoints = Endpoints.derive(args.endpoint, args.query_endpoint, args.update_endpoint)
-    auth = Auth.from_options(args.user, args.password, args.token)
+    auth = Auth.from_options(args.user, args.password, args.token, scheme=args.auth)
     timeout = timeout_from(args.timeout)
     catalog = load(args)
     progress = Progress(f"pushing to {public(args.endpoint)}", total=len(catalog.papers), unit="papers")
@@ -295,7 +295,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     query = with_prefixes(read_query(args.sparql))
     if args.endpoint:
-        auth = Auth.from_options(args.user, args.password, args.token)
+        auth = Auth.from_options(args.user, args.password, args.token, scheme=args.auth)
         answer = remote_answer(Endpoints.derive(args.endpoint).query, query, auth, timeout_from(args.timeout))
     else:
         answer = local_answer(load(args), args.base, query)
@@ -419,6 +419,8 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser], results
                      "$PHENKG_PASSWORD)")
     sub.add_argument("--password", help="password (prefer $PHENKG_PASSWORD)")
     sub.add_argument("--token", help="bearer token (prefer $PHENKG_TOKEN)")
+    sub.add_argument("--auth", choices=["basic", "digest"], default="basic",
+                     help="how --user is sent: basic (default), or digest (Virtuoso's -auth endpoints)")
     sub = command("query", cmd_query, "run a SPARQL query on the local graph or a remote endpoint")
     sub.add_argument("sparql", help="the query text, or @FILE to read it from a file")
     sub.add_argument("--endpoint", help="remote SPARQL endpoint (default: the local graph)")
@@ -427,6 +429,7 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser], results
     sub.add_argument("--user")
     sub.add_argument("--password")
     sub.add_argument("--token")
+    sub.add_argument("--auth", choices=["basic", "digest"], default="basic")
 
 
 # one-shot commands build millions of small objects and free them at exit: the cyclic garbage
