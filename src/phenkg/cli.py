@@ -89,7 +89,7 @@ def check_data_dir(data: Path) -> None:
 # -- import, render, fmt, stats -------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
     from phenkg.multilist import merge
-    from phenkg.store import PAPERS, REPORT, SOURCE, previous_source, read_catalog, write_catalog
+    from phenkg.store import PAPERS, REPORT, SOURCE, keep_identifiers, previous_source, read_catalog, write_catalog
     from phenkg.upstream import preview
 
     paths = [Path(x) for x in args.list]
@@ -115,6 +115,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         setattr(first.source, name, getattr(args, name) or keep.get(name))
     catalogs = [existing, *(c for _, c in read)] if existing else [c for _, c in read]
     catalog = merge(catalogs) if len(catalogs) > 1 else first
+    keep_identifiers(catalog, args.data)  # curated in data/, not in the lists
     edited = None
     if not existing and (args.data / PAPERS).exists():   # say what this import changes in data/, entity by entity
         try:

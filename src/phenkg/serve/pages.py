@@ -15,7 +15,7 @@ from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
 from phenkg.serve.citations import download_links
 from phenkg.serve.http import HttpError, Response
-from phenkg.serve.metadata import paper_meta
+from phenkg.serve.metadata import entity_meta
 from phenkg.serve.results import serialize
 from phenkg.vocab import DCTERMS, PHENKG, RDF, SCHEMA, SKOS, Iris
 from phenkg.vocab import compact_iri as curie
@@ -131,7 +131,7 @@ def entity_html(iri: str, describer: Describer) -> bytes:
     name = describer.label(iri) or describer.iris.relative(iri) or iri
     document = describer.jsonld(iri)
     data = script_json(document, indent=1)
-    head = (paper_meta(document) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>'
+    head = (entity_meta(document, name, iri) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>'
             + "".join(f'<link rel="alternate" type="{f.media_type}" href="?format={f.name}">'
                       for f in nego.PAGE if f is not HTML))
     rows = []

@@ -9,6 +9,7 @@ from string import Template
 from phenkg.formats import JSONLD
 from phenkg.markup import script_json
 from phenkg.serve.examples import examples
+from phenkg.serve.metadata import page_meta
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "query.html"
 
@@ -20,8 +21,13 @@ def query_page(base: str, dataset: dict | None = None) -> bytes:
     buttons = "\n".join(f'<li><button type="button" class="example" data-index="{i}">'
                         f"{escape(title)}</button></li>" for i, (title, _) in enumerate(items))
     data = script_json([{"title": t, "query": q} for t, q in items])
+    description = (dataset or {}).get("description") or "Query the papers of the list, their authors, topics and venues"
+    head = page_meta("phenkg · SPARQL query", base, str(description)) + "\n" + dataset_script(dataset)
     text = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        examples=buttons, examples_json=data, base_json=script_json(base), first=escape(items[0][1]),
-        dataset=(f'<script type="{JSONLD.media_type}">\n{script_json(dataset, indent=1)}\n</script>\n'
-                 if dataset else ""))
+        examples=buttons, examples_json=data, base_json=script_json(base), first=escape(items[0][1]), dataset=head)
     return text.encode()
+
+
+def dataset_script(dataset: dict | None) -> str:
+    """The build's schema.org Dataset as a JSON-LD script block (empty without a build)."""
+    return f'<script type="{JSONLD.media_type}">\n{script_json(dataset, indent=1)}\n</script>\n' if dataset else ""
