@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from phenkg.charts.html import chart_html, charts_folder
 from phenkg.errors import PhenkgError
 from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
@@ -127,8 +128,9 @@ class App:
     def __init__(self, executor, settings: Settings, store, documents: Documents, *, guard: bool = True) -> None:
         self.executor, self.settings, self.store, self.documents = executor, settings, store, documents
         self.guard = guard          # False only in the tests that show the sandbox holds without it
-        self.describer = Describer(store, settings.base)
-        self.index = query_page(settings.base, _dataset(settings.dist))
+        charts = charts_folder(settings.dist)
+        self.describer = Describer(store, settings.base, charts)
+        self.index = query_page(settings.base, _dataset(settings.dist), chart_html("home", None, charts))
         self.triples = settings.triples if settings.triples is not None else len(store)
 
     def __call__(self, environ, start_response):

@@ -13,7 +13,7 @@ from phenkg.serve.examples import examples
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "query.html"
 
 
-def query_page(base: str, dataset: dict | None = None) -> bytes:
+def query_page(base: str, dataset: dict | None = None, charts: str = "") -> bytes:
     """The page; `dataset` (a build's dataset.jsonld) is embedded for search engines (Google Dataset
     Search reads schema.org JSON-LD embedded in a page, not a separate file)."""
     items = examples(base)
@@ -21,7 +21,7 @@ def query_page(base: str, dataset: dict | None = None) -> bytes:
                         f"{escape(title)}</button></li>" for i, (title, _) in enumerate(items))
     data = script_json([{"title": t, "query": q} for t, q in items])
     text = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        examples=buttons, examples_json=data, base_json=script_json(base), first=escape(items[0][1]),
+        examples=buttons, examples_json=data, charts=charts, base_json=script_json(base), first=escape(items[0][1]),
         dataset=(f'<script type="{JSONLD.media_type}">\n{script_json(dataset, indent=1)}\n</script>\n'
                  if dataset else ""))
     return text.encode()
