@@ -15,6 +15,7 @@ author shows the query to run instead.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from phenkg.atomic import write_atomic
 from phenkg.charts.units import Chart, charts_of
-from phenkg.vocab import XSD, Iris, sparql_prefixes
+from phenkg.vocab import PREFIXES, XSD, Iris, sparql_prefixes
 
 MAX_AUTHORS = 100
 NUMBERS = {XSD + "integer": int, XSD + "int": int, XSD + "long": int, XSD + "decimal": float,
@@ -66,7 +67,13 @@ def query_text(chart: Chart, iri: str | None) -> str:
     body = chart.query()
     if iri is not None:
         body = body.replace("{" + chart.kind + "}", f"<{iri}>")
-    return sparql_prefixes() + body
+    return sparql_prefixes(used_prefixes(body)) + body
+
+
+def used_prefixes(body: str) -> list[str]:
+    """The prefixes a query's text uses, in the table's order (comments aside)."""
+    text = "\n".join(line.partition("#")[0] for line in body.splitlines())
+    return [name for name in PREFIXES if re.search(rf"(?<![\w<]){name}:", text)]
 
 
 def stem(chart: Chart, key: str | None) -> str:

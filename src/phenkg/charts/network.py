@@ -65,7 +65,7 @@ def layout(rows: list[dict], limit: int, centre: str | None = None, within: set[
     graph = graph_of(drawn)
     if not graph:
         return Network([], [], [])
-    positions = nx.spring_layout(graph, seed=SEED, weight="papers", k=1.6 / len(graph) ** 0.5)
+    positions = nx.spring_layout(graph, seed=SEED, k=3 / len(graph) ** 0.5, iterations=200)
     xs = [float(p[0]) for p in positions.values()]
     ys = [float(p[1]) for p in positions.values()]
 

@@ -119,7 +119,7 @@ def network_spec(title: str, drawn: network.Network, size_title: str = "shared p
                  "encoding": {"x": {"field": "x", "type": "quantitative", **axis},
                               "y": {"field": "y", "type": "quantitative", **axis},
                               "size": {"field": "papers", "type": "quantitative", "title": size_title,
-                                       "scale": {"range": [40, 500]}},
+                                       "scale": {"range": [40, 500], "zero": False}},
                               "color": {"field": "centre", "type": "nominal", "legend": None,
                                         "scale": {"domain": [True, False], "range": ["#c0392b", "#2e6da4"]}}}},
                 {"data": {"values": drawn.nodes}, "mark": {"type": "text", "dy": -11, "fontSize": 10},
