@@ -89,17 +89,22 @@ def accessible(svg: str, name: str, title: str, description: str) -> str:
             f'<desc id="chart-{name}-desc">{escape(description)}</desc>{svg[opening:]}')
 
 
+def render_svg(spec: dict, name: str, title: str, description: str) -> str:
+    """A Vega-Lite spec as an accessible SVG, offline (vl-convert bundles its own JavaScript engine)."""
+    import vl_convert
+
+    return accessible(vl_convert.vegalite_to_svg(spec), name, title, description)
+
+
 def write_unit(store, chart: Chart, out: Path, *, iri: str | None = None, key: str | None = None,
                name: str | None = None) -> list[Path]:
     """One chart as its four files in `out`: for a topic or author, `iri`, `key` and `name` say which."""
-    import vl_convert
-
     text = query_text(chart, iri)
     rows = run(store, text)
     title = chart.title.replace("{name}", name or "")
     drawn = chart.draw(rows, title, iri)
     unit = stem(chart, key)
-    svg = accessible(vl_convert.vegalite_to_svg(drawn.spec), unit, title, drawn.description)
+    svg = render_svg(drawn.spec, unit, title, drawn.description)
     data = {"chart": chart.name, "title": title, "description": drawn.description, "query": f"{unit}.rq",
             "rows": drawn.rows}
     files = {f"{unit}.rq": text, f"{unit}.json": json.dumps(data, ensure_ascii=False, indent=1) + "\n",
