@@ -203,3 +203,15 @@ def test_serve_shows_the_charts_on_home_topic_and_author_pages(folder, store, tm
         assert body.decode().count('<svg role="img"') == count, path
     status, _, body = call(app, "/author/nobody-at-all", "text/html")
     assert status == 404
+
+
+def test_hostile_labels_stay_text_in_the_svg():
+    from phenkg.charts.build import render_svg
+    from phenkg.charts.units import ranked
+
+    hostile = '</svg><script>alert(1)</script>"\'&'
+    drawn = ranked("label", "papers", "papers")([{"label": hostile, "papers": 3}], hostile, None)
+    svg = render_svg(drawn.spec, "x", hostile, drawn.description)
+    assert "<script" not in svg
+    assert svg.count("</svg>") == 1
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
