@@ -203,6 +203,10 @@ def test_serve_shows_the_charts_on_home_topic_and_author_pages(folder, store, tm
         assert body.decode().count('<svg role="img"') == count, path
     status, _, body = call(app, "/author/nobody-at-all", "text/html")
     assert status == 404
+    query = (folder / "venues.rq").read_text(encoding="utf-8")
+    status, _, body = call(app, f"/?query={quote(query, safe='')}", "text/html")   # "run it", without JS
+    assert status == 200
+    assert f'spellcheck="false">{escape(query)}</textarea>' in body.decode()
 
 
 def test_hostile_labels_stay_text_in_the_svg():

@@ -130,7 +130,8 @@ class App:
         self.guard = guard          # False only in the tests that show the sandbox holds without it
         charts = charts_folder(settings.dist)
         self.describer = Describer(store, settings.base, charts)
-        self.index = query_page(settings.base, _dataset(settings.dist), chart_html("home", None, charts))
+        self.home = (_dataset(settings.dist), chart_html("home", None, charts))
+        self.index = query_page(settings.base, *self.home)
         self.triples = settings.triples if settings.triples is not None else len(store)
 
     def __call__(self, environ, start_response):
@@ -163,7 +164,9 @@ class App:
         fmt = request.param("format")
         head, _, rest = path.lstrip("/").partition("/")
         if path == "/":
-            return Response(200, self.index, HTML.media_type)
+            asked = request.param("query")      # a chart's "run it" link: the editor holds its query
+            body = self.index if asked is None else query_page(self.settings.base, *self.home, asked)
+            return Response(200, body, HTML.media_type)
         if head == "static" and rest:
             return self.static(rest)
         if head in KINDS and rest:

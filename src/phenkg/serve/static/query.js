@@ -114,6 +114,5 @@
       run();
     });
   });
-  const asked = new URLSearchParams(location.search).get("query");   // a chart's "run it" link
-  if (asked) { editor.value = asked; run(); }
+  if (new URLSearchParams(location.search).has("query")) run();   // a chart's "run it" link (query filled in)
 })();
