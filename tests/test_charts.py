@@ -219,3 +219,13 @@ def test_hostile_labels_stay_text_in_the_svg():
     assert "<script" not in svg
     assert svg.count("</svg>") == 1
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+
+
+def test_vega_ids_are_the_charts_own_and_the_same_in_any_process():
+    from phenkg.charts.build import accessible
+
+    svg = '<svg a="1"><linearGradient id="gradient_7"/><rect fill="url(#gradient_7)"/></svg>'
+    first = accessible(svg, "k", "t", "d")
+    assert first == accessible(svg.replace("gradient_7", "gradient_0"), "k", "t", "d")
+    assert 'id="chart-k-0"' in first
+    assert 'fill="url(#chart-k-0)"' in first

@@ -80,8 +80,15 @@ def stem(chart: Chart, key: str | None) -> str:
     return chart.name if key is None else f"{chart.name}--{key}"
 
 
+VEGA_IDS = re.compile(r'(id="|url\(#)((?:gradient|clip|pattern)_?\d+)')
+
+
 def accessible(svg: str, name: str, title: str, description: str) -> str:
-    """The SVG with a <title> and <desc> first inside it, named by role="img" and aria-labelledby."""
+    """The SVG with a <title> and <desc> first inside it, named by role="img" and aria-labelledby. The
+    ids Vega numbers per process (a legend's `gradient_0`) become the chart's own: the same bytes from
+    any process, and no clash between charts shown on one page."""
+    order: dict[str, int] = {}
+    svg = VEGA_IDS.sub(lambda m: f"{m[1]}chart-{name}-{order.setdefault(m[2], len(order))}", svg)
     ids = f"chart-{name}-title chart-{name}-desc"
     opening = svg.index(">", svg.index("<svg")) + 1
     tag = svg[:opening].replace("<svg ", f'<svg role="img" aria-labelledby="{ids}" ', 1)
