@@ -294,7 +294,7 @@ usual first commands:
 
 
 def parser() -> argparse.ArgumentParser:
-    from phenkg.formats import CSV, EXPORTS, JSON, TURTLE
+    from phenkg.formats import CITATIONS, CSV, EXPORTS, JSON, TURTLE
     from phenkg.vocab import DEFAULT_BASE
 
     top = argparse.ArgumentParser(prog="phenkg", description=USAGE,
@@ -330,8 +330,8 @@ def parser() -> argparse.ArgumentParser:
     sub = command("validate", cmd_validate, "check the graph against the SHACL shapes")
     sub.add_argument("--format", choices=["text", TURTLE.name], default="text")
     add_resource_options(sub, ontology=False)
-    sub = command("export", cmd_export, "write the graph in one RDF format")
-    sub.add_argument("--format", required=True, choices=list(EXPORTS))
+    sub = command("export", cmd_export, "write the graph in one RDF format, or its papers as citations")
+    sub.add_argument("--format", required=True, choices=[*EXPORTS, *CITATIONS])
     sub.add_argument("-o", "--output", default="-", help="output file, '-' for standard output (default)")
     sub = command("build", cmd_build, "graph, validation, every export and the dataset description")
     sub.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist/)")

@@ -15,6 +15,7 @@ from phenkg.charts.html import entity_charts
 from phenkg.formats import HTML, JSONLD
 from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
+from phenkg.serve.citations import download_links
 from phenkg.serve.http import HttpError, Response
 from phenkg.serve.metadata import paper_meta
 from phenkg.serve.results import serialize
@@ -162,7 +163,9 @@ def entity_html(iri: str, describer: Describer) -> bytes:
     others = [t for t in incoming if not t.subject.value.startswith(paper_prefix)]
     body = (f"<h1>{escape(name)}</h1><p class=\"iri\"><code>{escape(iri)}</code></p>"
             f'<p class="formats">As <a href="?format=ttl">Turtle</a> · <a href="?format=jsonld">JSON-LD</a>'
-            f' · <a href="?format=nt">N-Triples</a></p><table class="props">{"".join(rows)}</table>')
+            f' · <a href="?format=nt">N-Triples</a></p>'
+            + download_links((describer.iris.relative(iri) or "").partition("/")[0])
+            + f'<table class="props">{"".join(rows)}</table>')
     if paper_items:
         body += f"<h2>Papers ({len(paper_items)})</h2><ul class=\"papers\">{listed}</ul>"
     if others and not paper_items:
