@@ -52,7 +52,7 @@ def _listing(rows: list[dict], label: str, value: str, limit: int = 12, unit: st
 def stacked_years(rows: list[dict], title: str, iri: str | None) -> Drawn:
     """Papers per year, one colour per topic."""
     spec = _spec(title, rows, mark={"type": "bar", "tooltip": True},
-                 encoding={"x": {"field": "year", "type": "ordinal", "title": "year"},
+                 encoding={"x": {"field": "year", "type": "ordinal", "title": "year", "axis": {"labelAngle": 0}},
                            "y": {"field": "papers", "type": "quantitative", "title": "papers"},
                            "color": {"field": "label", "type": "nominal", "title": "topic"}})
     totals: dict[int, int] = {}
@@ -65,7 +65,7 @@ def stacked_years(rows: list[dict], title: str, iri: str | None) -> Drawn:
 
 def years(rows: list[dict], title: str, iri: str | None) -> Drawn:
     spec = _spec(title, rows, mark={"type": "bar", "tooltip": True},
-                 encoding={"x": {"field": "year", "type": "ordinal", "title": "year"},
+                 encoding={"x": {"field": "year", "type": "ordinal", "title": "year", "axis": {"labelAngle": 0}},
                            "y": {"field": "papers", "type": "quantitative", "title": "papers"}})
     return Drawn(spec, rows, "Bar chart of papers per year: " + _listing(rows, "year", "papers", 30))
 
@@ -96,8 +96,7 @@ def code_share(label: str, axis: str, order: str) -> Callable[[list[dict], str, 
                      encoding={"x": {"field": label, "type": order, "title": axis, "sort": None},
                                "y": {"field": "percent", "type": "quantitative", "title": "% of papers with code",
                                      "scale": {"domain": [0, 100]}}})
-        if order == "nominal":
-            spec["encoding"]["x"]["axis"] = {"labelAngle": -30}
+        spec["encoding"]["x"]["axis"] = {"labelAngle": -30 if order == "nominal" else 0}
         return Drawn(spec, rows, f"Bar chart of the share of papers with code per {axis}: "
                      + _listing(rows, label, "percent", 30, " %"))
     return draw
