@@ -57,3 +57,12 @@ def test_an_unknown_format_is_refused_before_anything_is_done(tmp_path, value):
     assert "unknown format" in done.stderr
     assert all(name in done.stderr for name in BUILDABLE)
     assert not (tmp_path / "dist").exists()
+
+
+def test_charts_without_the_store_are_queried_from_the_ntriples(tmp_path):
+    done = build(tmp_path / "dist", "--formats", "charts")
+    assert done.returncode == 0, done.stderr
+    names = {p.name for p in (tmp_path / "dist").iterdir()}
+    assert "charts" in names
+    assert "store" not in names
+    assert (tmp_path / "dist" / "charts" / "papers-per-list-year.svg").is_file()
