@@ -19,7 +19,7 @@ from phenkg.serve.citations import download_links
 from phenkg.serve.http import HttpError, Response
 from phenkg.serve.metadata import paper_meta
 from phenkg.serve.results import serialize
-from phenkg.vocab import PHENKG, RDF, SCHEMA, SKOS, Iris
+from phenkg.vocab import DCTERMS, PHENKG, RDF, SCHEMA, SKOS, Iris
 from phenkg.vocab import compact_iri as curie
 
 OWNED = ("authorship", "listing", "link")
@@ -150,6 +150,8 @@ def entity_html(iri: str, describer: Describer) -> bytes:
             if author is not None:
                 authors.append(term_html(author, describer))
         rows.append(f"<tr><th>authors, in order</th><td>{', '.join(authors)}</td></tr>")
+    if listed_row := history_row(by_predicate, describer):
+        rows.append(listed_row)
     for predicate, objects in by_predicate.items():
         if predicate in (SCHEMA + "author", PHENKG + "authorship"):
             continue
@@ -174,6 +176,18 @@ def entity_html(iri: str, describer: Describer) -> bytes:
         body += f"<h2>Referenced by</h2><ul>{links}</ul>"
     body += entity_charts(iri, describer.base, describer.charts)
     return page(name, body, head)
+
+
+def history_row(by_predicate: dict[str, list], describer: Describer) -> str:
+    """'first listed DATE (commit), last changed DATE (commit)' for a paper `phenkg history` dated."""
+    parts = []
+    for what, date, commit in (("first listed", "created", "firstListedIn"), ("last changed", "modified",
+                                                                               "lastChangedIn")):
+        if dates := by_predicate.get(DCTERMS + date):
+            revision = by_predicate.get(PHENKG + commit)
+            parts.append(f"{what} {escape(dates[0].value)}"
+                         + (f" ({term_html(revision[0], describer)})" if revision else ""))
+    return f"<tr><th>in the list</th><td>{', '.join(parts)}</td></tr>" if parts else ""
 
 
 def entity_response(describer: Describer, path: str, accept: str | None, fmt: str | None) -> Response:
