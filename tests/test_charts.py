@@ -197,7 +197,7 @@ def test_serve_shows_the_charts_on_home_topic_and_author_pages(folder, store, tm
 
     dist = folder.parent
     app = create_app(Executor(store), Settings(dist=dist), store)
-    for path, count in (("/", 8), ("/topic/lottery-ticket-hypothesis", 3), ("/author/jonathan-frankle", 1)):
+    for path, count in (("/", 9), ("/topic/lottery-ticket-hypothesis", 3), ("/author/jonathan-frankle", 1)):
         status, _, body = call(app, path, "text/html")
         assert status == 200
         assert body.decode().count('<svg role="img"') == count, path
@@ -229,3 +229,13 @@ def test_vega_ids_are_the_charts_own_and_the_same_in_any_process():
     assert first == accessible(svg.replace("gradient_7", "gradient_0"), "k", "t", "d")
     assert 'id="chart-k-0"' in first
     assert 'fill="url(#chart-k-0)"' in first
+
+
+def test_a_chart_whose_query_has_no_rows_is_not_written(tmp_path):
+    import pyoxigraph
+
+    from phenkg.charts.build import write_unit
+
+    months = next(c for c in CHARTS if c.name == "papers-added-per-month")
+    assert write_unit(pyoxigraph.Store(), months, tmp_path) == []     # a list without its git history
+    assert list(tmp_path.iterdir()) == []

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(),
                                  reason="Debian chromium (/usr/bin/chromium) is not installed")]
 
-PAGES = {"home": ("/", 8), "topic": ("/topic/lottery-ticket-hypothesis", 3),
+PAGES = {"home": ("/", 9), "topic": ("/topic/lottery-ticket-hypothesis", 3),
          "author": ("/author/jonathan-frankle", 1)}
 
 

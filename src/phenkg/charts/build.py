@@ -105,9 +105,12 @@ def render_svg(spec: dict, name: str, title: str, description: str) -> str:
 
 def write_unit(store, chart: Chart, out: Path, *, iri: str | None = None, key: str | None = None,
                name: str | None = None) -> list[Path]:
-    """One chart as its four files in `out`: for a topic or author, `iri`, `key` and `name` say which."""
+    """One chart as its four files in `out` (none when its query has no rows): for a topic or author,
+    `iri`, `key` and `name` say which."""
     text = query_text(chart, iri)
     rows = run(store, text)
+    if not rows:        # nothing to draw (no history for the months, no venue years for a topic)
+        return []
     title = chart.title.replace("{name}", name or "")
     drawn = chart.draw(rows, title, iri)
     unit = stem(chart, key)

@@ -70,6 +70,17 @@ def years(rows: list[dict], title: str, iri: str | None) -> Drawn:
     return Drawn(spec, rows, "Bar chart of papers per year: " + _listing(rows, "year", "papers", 30))
 
 
+def months(rows: list[dict], title: str, iri: str | None) -> Drawn:
+    spec = _spec(title, rows, mark={"type": "bar", "tooltip": True},
+                 encoding={"x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": "month"},
+                           "y": {"field": "papers", "type": "quantitative", "title": "papers added"}})
+    total = sum(row["papers"] for row in rows)
+    busiest = sorted(rows, key=lambda r: (-r["papers"], r["month"]))[:5]
+    text = (f"Bar chart of papers added to the list per month, {rows[0]['month']} to {rows[-1]['month']}: "
+            f"{total} papers in {len(rows)} months. Busiest months: " + _listing(busiest, "month", "papers"))
+    return Drawn(spec, rows, text)
+
+
 def ranked(label: str, value: str, axis: str) -> Callable[[list[dict], str, str | None], Drawn]:
     """Horizontal bars, longest first."""
     def draw(rows: list[dict], title: str, iri: str | None) -> Drawn:
@@ -157,6 +168,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart("code-share-per-topic", "home", "Share of papers with code, per topic",
           code_share("label", "topic", "nominal")),
     Chart("venues", "home", "Venues by number of papers", ranked("venue", "papers", "papers")),
+    Chart("papers-added-per-month", "home", "Papers added to the list per month", months),
     Chart("coauthor-pairs", "home", "The largest group of co-authors", largest_group),
     Chart("topic-papers-per-list-year", "topic", "{name}: papers per list year", years),
     Chart("topic-papers-per-publication-year", "topic", "{name}: papers per publication year", years),
