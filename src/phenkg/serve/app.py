@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from phenkg.charts.html import chart_html, charts_folder
 from phenkg.errors import PhenkgError
 from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
@@ -128,10 +129,11 @@ class App:
     def __init__(self, executor, settings: Settings, store, documents: Documents, *, guard: bool = True) -> None:
         self.executor, self.settings, self.store, self.documents = executor, settings, store, documents
         self.guard = guard          # False only in the tests that show the sandbox holds without it
-        self.describer = Describer(store, settings.base)
+        charts = charts_folder(settings.dist)
+        self.describer = Describer(store, settings.base, charts)
         self.citations = Citations(store, settings.base, settings.dist)
-        self.dataset = _dataset(settings.dist)
-        self.index = query_page(settings.base, self.dataset)
+        self.home = (_dataset(settings.dist), chart_html("home", None, charts))
+        self.index = query_page(settings.base, *self.home)
         self.triples = settings.triples if settings.triples is not None else len(store)
 
     def __call__(self, environ, start_response):
@@ -164,7 +166,9 @@ class App:
         fmt = request.param("format")
         head, _, rest = path.lstrip("/").partition("/")
         if path == "/":
-            return Response(200, self.index, HTML.media_type)
+            asked = request.param("query")      # a chart's "run it" link: the editor holds its query
+            body = self.index if asked is None else query_page(self.settings.base, *self.home, asked)
+            return Response(200, body, HTML.media_type)
         if head == "static" and rest:
             return self.static(rest)
         if head in KINDS and rest:
@@ -184,7 +188,7 @@ class App:
             return Response(200, self.documents.context, JSONLD.media_type)
         if path in ("/void", "/dataset"):
             return rdf_response(self.documents.void, request.accept, fmt, title="The dataset (VoID and DCAT)",
-                                url=self.describer.iris.at_path(path), head=dataset_script(self.dataset))
+                                url=self.describer.iris.at_path(path), head=dataset_script(self.home[0]))
         raise HttpError(404, f"no page at {path}; see / for the query page and /sparql for the endpoint")
 
     def download(self, name: str) -> Response:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from html import escape
+from pathlib import Path
 from urllib.parse import quote
 
+from phenkg.charts.html import entity_charts
 from phenkg.formats import HTML, JSONLD
 from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
@@ -27,9 +29,10 @@ LABELS = (SCHEMA + "name", SKOS + "prefLabel")
 class Describer:
     """Reads descriptions of IRIs from a (read-only) pyoxigraph store; fixed-shape lookups only."""
 
-    def __init__(self, store, base: str) -> None:
+    def __init__(self, store, base: str, charts: Path | None = None) -> None:
         self.store, self.iris = store, Iris(base)
         self.base = self.iris.base
+        self.charts = charts        # a build's charts/ folder, shown on topic and author pages
 
     def outgoing(self, iri: str) -> list:
         from pyoxigraph import DefaultGraph, NamedNode
@@ -171,6 +174,7 @@ def entity_html(iri: str, describer: Describer) -> bytes:
         links = "".join(f"<li>{term_html(t.subject, describer)} <small>{escape(curie(t.predicate.value))}"
                         f"</small></li>" for t in others[:200])
         body += f"<h2>Referenced by</h2><ul>{links}</ul>"
+    body += entity_charts(iri, describer.base, describer.charts)
     return page(name, body, head)
 
 
