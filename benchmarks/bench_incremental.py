@@ -52,6 +52,9 @@ def same_dist(a: Path, b: Path) -> bool:
             quads = [sorted(map(str, ox.Store.read_only(str(d / name)))) for d in (a, b)]
             if quads[0] != quads[1]:
                 return False
+        elif (a / name).is_dir():
+            if not same_dist(a / name, b / name):
+                return False
         elif not filecmp.cmp(a / name, b / name, shallow=False):
             return False
     return True

@@ -49,6 +49,8 @@ def assert_same(incremental_dist: Path, clean_dist: Path) -> None:
         if name == "store":
             quads = [sorted(map(str, ox.Store.read_only(str(d / name)))) for d in (incremental_dist, clean_dist)]
             assert quads[0] == quads[1], "the stores differ"
+        elif (clean_dist / name).is_dir():    # the charts
+            assert_same(incremental_dist / name, clean_dist / name)
         else:
             assert filecmp.cmp(incremental_dist / name, clean_dist / name, shallow=False), f"{name} differs"
 

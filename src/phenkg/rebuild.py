@@ -119,6 +119,8 @@ def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str,
                 files.append(staging / KEYS_FILE)
             else:
                 files += export.citation_keys(staging)
+        if export.CHARTS in formats:    # queried from the graph: written anew
+            files += export.write_build_charts(nt_path, staging, base, store=storedir.STORE in formats)
         if same_graph:
             for name in VALIDATION:
                 shutil.copyfile(previous.dist / name, staging / name)

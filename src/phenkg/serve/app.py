@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from phenkg.charts.html import chart_html, charts_folder
 from phenkg.errors import PhenkgError
 from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
@@ -19,7 +20,7 @@ from phenkg.serve.files import STATIC_FILES, read_served
 from phenkg.serve.guard import check_graphs, check_query
 from phenkg.serve.http import HttpError, Response, error_body, error_response
 from phenkg.serve.pages import Describer, entity_response, page
-from phenkg.serve.query_page import query_page
+from phenkg.serve.query_page import dataset_script, query_page
 from phenkg.serve.results import reorder_columns, star_order
 from phenkg.serve.worker import Job
 from phenkg.sparql import decode_escapes, memo_short_texts
@@ -128,9 +129,11 @@ class App:
     def __init__(self, executor, settings: Settings, store, documents: Documents, *, guard: bool = True) -> None:
         self.executor, self.settings, self.store, self.documents = executor, settings, store, documents
         self.guard = guard          # False only in the tests that show the sandbox holds without it
-        self.describer = Describer(store, settings.base)
+        charts = charts_folder(settings.dist)
+        self.describer = Describer(store, settings.base, charts)
         self.citations = Citations(store, settings.base, settings.dist)
-        self.index = query_page(settings.base, _dataset(settings.dist))
+        self.home = (_dataset(settings.dist), chart_html("home", None, charts))
+        self.index = query_page(settings.base, *self.home)
         self.triples = settings.triples if settings.triples is not None else len(store)
 
     def __call__(self, environ, start_response):
@@ -163,7 +166,9 @@ class App:
         fmt = request.param("format")
         head, _, rest = path.lstrip("/").partition("/")
         if path == "/":
-            return Response(200, self.index, HTML.media_type)
+            asked = request.param("query")      # a chart's "run it" link: the editor holds its query
+            body = self.index if asked is None else query_page(self.settings.base, *self.home, asked)
+            return Response(200, body, HTML.media_type)
         if head == "static" and rest:
             return self.static(rest)
         if head in KINDS and rest:
@@ -172,16 +177,18 @@ class App:
             return entity_response(self.describer, path, request.accept, fmt)
         if head == "dist" and rest:
             return self.download(rest)
-        if path == "/ontology":
+        if self.documents.is_ontology_path(path):
             return self.documents.ontology_response(request.accept, fmt)
         if path == "/shapes":
-            return rdf_response(self.documents.shapes, request.accept, fmt, title="SHACL shapes")
+            return rdf_response(self.documents.shapes, request.accept, fmt, title="SHACL shapes",
+                                url=self.describer.iris.at_path(path))
         if path == "/CITATION.cff":
             return self.citations.cff()
         if path == "/context.jsonld":
             return Response(200, self.documents.context, JSONLD.media_type)
         if path in ("/void", "/dataset"):
-            return rdf_response(self.documents.void, request.accept, fmt, title="The dataset (VoID and DCAT)")
+            return rdf_response(self.documents.void, request.accept, fmt, title="The dataset (VoID and DCAT)",
+                                url=self.describer.iris.at_path(path), head=dataset_script(self.home[0]))
         raise HttpError(404, f"no page at {path}; see / for the query page and /sparql for the endpoint")
 
     def download(self, name: str) -> Response:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 from html import escape
+from pathlib import Path
 from urllib.parse import quote
 
+from phenkg.charts.html import entity_charts
 from phenkg.formats import HTML, JSONLD
 from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
 from phenkg.serve.citations import download_links
 from phenkg.serve.http import HttpError, Response
-from phenkg.serve.metadata import paper_meta
+from phenkg.serve.metadata import entity_meta
 from phenkg.serve.results import serialize
 from phenkg.vocab import DCTERMS, PHENKG, RDF, SCHEMA, SKOS, Iris
 from phenkg.vocab import compact_iri as curie
@@ -27,9 +29,10 @@ LABELS = (SCHEMA + "name", SKOS + "prefLabel")
 class Describer:
     """Reads descriptions of IRIs from a (read-only) pyoxigraph store; fixed-shape lookups only."""
 
-    def __init__(self, store, base: str) -> None:
+    def __init__(self, store, base: str, charts: Path | None = None) -> None:
         self.store, self.iris = store, Iris(base)
         self.base = self.iris.base
+        self.charts = charts        # a build's charts/ folder, shown on topic and author pages
 
     def outgoing(self, iri: str) -> list:
         from pyoxigraph import DefaultGraph, NamedNode
@@ -131,7 +134,7 @@ def entity_html(iri: str, describer: Describer) -> bytes:
     name = describer.label(iri) or describer.iris.relative(iri) or iri
     document = describer.jsonld(iri)
     data = script_json(document, indent=1)
-    head = (paper_meta(document) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>'
+    head = (entity_meta(document, name, iri) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>'
             + "".join(f'<link rel="alternate" type="{f.media_type}" href="?format={f.name}">'
                       for f in nego.PAGE if f is not HTML))
     rows = []
@@ -171,6 +174,7 @@ def entity_html(iri: str, describer: Describer) -> bytes:
         links = "".join(f"<li>{term_html(t.subject, describer)} <small>{escape(curie(t.predicate.value))}"
                         f"</small></li>" for t in others[:200])
         body += f"<h2>Referenced by</h2><ul>{links}</ul>"
+    body += entity_charts(iri, describer.base, describer.charts)
     return page(name, body, head)
 
 
