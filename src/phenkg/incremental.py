@@ -350,7 +350,7 @@ class Cache:
         """Note the build staged in `staging` (about to become --out): its blocks, where they are in
         the dumps `located`, and the files they point into as they are now."""
         from phenkg.atomic import write_atomic
-        from phenkg.export import STEM
+        from phenkg.export import CHARTS, STEM
         from phenkg.formats import EXPORTS
 
         files = [f"{STEM}.{EXPORTS[name].extension}" for name in located]
@@ -358,6 +358,8 @@ class Cache:
 
         files += [name for name in ("validation.ttl", "validation.txt", storedir.FIGURES, KEYS_FILE)
                   if (staging / name).exists()]
+        files += sorted(path.relative_to(staging).as_posix() for path in (staging / CHARTS).rglob("*")
+                        if path.is_file())     # reused as they are when the graph is unchanged
         index = blocks.to_bytes()
         manifest = {"identity": self.identity, "index": hashlib.sha256(index).hexdigest(), "located": located,
                     "out": str(self.out_dir), "files": {name: _stat(staging / name) for name in files}, **extra}

@@ -119,8 +119,8 @@ def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str,
                 files.append(staging / KEYS_FILE)
             else:
                 files += export.citation_keys(staging)
-        if export.CHARTS in formats:    # queried from the graph: written anew
-            files += export.write_build_charts(nt_path, staging, base, store=storedir.STORE in formats)
+        if export.CHARTS in formats:
+            files += _charts(previous, nt_path, staging, base, reuse=same_graph, store=storedir.STORE in formats)
         if same_graph:
             for name in VALIDATION:
                 shutil.copyfile(previous.dist / name, staging / name)
@@ -135,6 +135,18 @@ def _incremental(catalog: Catalog, previous: Previous, staging: Path, base: str,
     result.triples, result.stats = triples, stats
     result.files = sorted({*result.files, nt_path, *files})
     return result, recorder, composed
+
+
+def _charts(previous: Previous, nt_path: Path, staging: Path, base: str, *, reuse: bool, store: bool) -> list[Path]:
+    """The charts: the previous ones if the graph is the same (each file as the cache noted it), else
+    queried anew."""
+    noted = [name for name in previous.manifest["files"] if name.startswith(export.CHARTS + "/")]
+    if not (reuse and noted):
+        return export.write_build_charts(nt_path, staging, base, store=store)
+    for name in noted:
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(previous.dist / name, staging / name)
+    return [staging / export.CHARTS]
 
 
 def _stop(pool) -> None:
