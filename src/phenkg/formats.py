@@ -63,6 +63,7 @@ JSONLD = Format("jsonld", "application/ld+json", "jsonld", ("json-ld", "applicat
                 w3c="JSON-LD")
 RDFXML = Format("rdfxml", "application/rdf+xml", "rdf", ("rdf", "xml", "application/xml"), rdf="RDF_XML",
                 w3c="RDF_XML", prefixed=True)
+N3 = Format("n3", "text/n3", "n3", rdf="TURTLE", w3c="N3", prefixed=True)   # written as Turtle, which is N3
 # SPARQL results (SELECT and ASK)
 JSON = Format("json", "application/sparql-results+json", "srj", ("application/json", "srj"), results="JSON",
               w3c="SPARQL_Results_JSON")
@@ -76,17 +77,19 @@ TEXT = Format("txt", "text/plain; charset=utf-8", "txt")
 JAVASCRIPT = Format("js", "text/javascript; charset=utf-8", "js")
 STYLESHEET = Format("css", "text/css; charset=utf-8", "css")
 SVG = Format("svg", "image/svg+xml", "svg")
+ICON = Format("ico", "image/x-icon", "ico")
+WASM = Format("wasm", "application/wasm", "wasm")
 PLAIN_JSON = Format("figures", "application/json", "json")    # store.json: the query store's figures
 
-TABLE = (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML, JSON, XML, CSV, TSV, HTML, TEXT, JAVASCRIPT, STYLESHEET,
-         SVG)
+TABLE = (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML, N3, JSON, XML, CSV, TSV, HTML, TEXT, JAVASCRIPT, STYLESHEET,
+         SVG, ICON, WASM)
 BY_NAME: dict[str, Format] = {f.name: f for f in TABLE}
 
 # `phenkg export --format` and the dumps `phenkg build` writes, in this order
 EXPORTS: dict[str, Format] = {f.name: f for f in (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML)}
 # files of a built dist/ by extension: the dumps, dataset.jsonld, validation.txt, ontology.html, store.json
 DOWNLOADS: dict[str, Format] = {f".{f.extension}": f for f in (*EXPORTS.values(), TEXT, HTML, PLAIN_JSON)}
-STATIC: dict[str, Format] = {f".{f.extension}": f for f in (JAVASCRIPT, STYLESHEET, SVG)}
+STATIC: dict[str, Format] = {f".{f.extension}": f for f in (JAVASCRIPT, STYLESHEET, SVG, ICON, WASM)}
 UNKNOWN = "application/octet-stream"
 
 

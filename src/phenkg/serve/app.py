@@ -17,7 +17,8 @@ from phenkg.serve.documents import DOC_FORMATS, Documents, rdf_response, service
 from phenkg.serve.files import STATIC_FILES, read_served
 from phenkg.serve.guard import check_graphs, check_query
 from phenkg.serve.http import HttpError, Response, error_body, error_response
-from phenkg.serve.pages import Describer, entity_response, page
+from phenkg.serve.browse import PAGES, home_page, list_page
+from phenkg.serve.pages import Describer, entity_response, page, void_response
 from phenkg.serve.query_page import query_page
 from phenkg.serve.results import reorder_columns, star_order
 from phenkg.serve.worker import Job
@@ -128,7 +129,9 @@ class App:
         self.executor, self.settings, self.store, self.documents = executor, settings, store, documents
         self.guard = guard          # False only in the tests that show the sandbox holds without it
         self.describer = Describer(store, settings.base)
-        self.index = query_page(settings.base, _dataset(settings.dist))
+        self.described = Describer(documents.void_store(), settings.base)   # the dataset's description
+        self.dataset = _dataset(settings.dist)
+        self.index = query_page(settings.base, self.dataset)
         self.triples = settings.triples if settings.triples is not None else len(store)
 
     def __call__(self, environ, start_response):
@@ -161,7 +164,19 @@ class App:
         fmt = request.param("format")
         head, _, rest = path.lstrip("/").partition("/")
         if path == "/":
+            return Response(200, home_page(self.describer, self.dataset), HTML.media_type)
+        if path == "/query":
             return Response(200, self.index, HTML.media_type)
+        if head in PAGES and not rest:
+            return Response(200, list_page(self.describer, head), HTML.media_type)
+        if path == "/favicon.ico":
+            return self.static("favicon.ico")
+        if head.partition(".")[0] in ("void", "dataset"):
+            return void_response(self.described, self.documents.void, path, request.accept, fmt)
+        if head == "ontology" and rest:          # the version IRI: this version of the ontology
+            return self.documents.ontology_response(request.accept, fmt)
+        if path == "/graph":                     # the named graph the quad dumps hold: the dataset
+            return Response(303, b"", TEXT.media_type, [("Location", "/void"), ("Vary", "Accept")])
         if head == "static" and rest:
             return self.static(rest)
         if head in KINDS and rest:
@@ -174,8 +189,6 @@ class App:
             return rdf_response(self.documents.shapes, request.accept, fmt, title="SHACL shapes")
         if path == "/context.jsonld":
             return Response(200, self.documents.context, JSONLD.media_type)
-        if path in ("/void", "/dataset"):
-            return rdf_response(self.documents.void, request.accept, fmt, title="The dataset (VoID and DCAT)")
         raise HttpError(404, f"no page at {path}; see / for the query page and /sparql for the endpoint")
 
     def download(self, name: str) -> Response:
@@ -267,7 +280,7 @@ class App:
         fmt = request.param("format")
         chosen = nego.negotiate((*DOC_FORMATS, HTML), request.accept, fmt)
         if chosen is HTML:
-            return Response(303, b"", TEXT.media_type, [("Location", "/"), ("Vary", "Accept")])
+            return Response(303, b"", TEXT.media_type, [("Location", "/query"), ("Vary", "Accept")])
         triples = service_description(self.settings.endpoint, self.triples)
         return rdf_response(triples, None, chosen.name)
 

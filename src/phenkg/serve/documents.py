@@ -14,7 +14,7 @@ from pathlib import Path
 from phenkg.formats import HTML, TURTLE, W3C_FORMATS, Format
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
-from phenkg.serve.pages import page
+from phenkg.serve.pages import SERVER, Links, nav, page
 from phenkg.serve.results import serialize
 from phenkg.vocab import DCAT, DCTERMS, PHENKG, PREFIXES, RDF, SCHEMA, SKOS, VOID, XSD, Iris
 
@@ -53,14 +53,28 @@ class Documents:
     context: bytes
     void: list
 
+    def void_store(self):
+        """The dataset's description as a store, so its partitions and distributions have pages as
+        every entity has (phenkg.serve.pages.Describer over it)."""
+        import pyoxigraph
+        store = pyoxigraph.Store()
+        store.extend([pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in self.void])
+        return store
+
     def ontology_response(self, accept: str | None, fmt: str | None) -> Response:
         if not self.ontology:
             raise HttpError(404, "this installation has no ontology (phenkg.ttl)")
         offers = (*DOC_FORMATS, HTML) if self.ontology_html else DOC_FORMATS
         chosen = nego.negotiate(offers, accept, fmt)
         if chosen is HTML:
-            return Response(200, self.ontology_html or b"", HTML.media_type, [("Vary", "Accept")])
+            return Response(200, with_nav(self.ontology_html or b""), HTML.media_type, [("Vary", "Accept")])
         return rdf_response(self.ontology, None, chosen.name, offers)
+
+
+def with_nav(html: bytes, links: Links = SERVER) -> bytes:
+    """A whole page rendered elsewhere (the ontology's) with this site's navigation bar and style."""
+    head = f'<link rel="stylesheet" href="{links.file("static/style.css")}"></head>'.encode()
+    return html.replace(b"</head>", head, 1).replace(b"<body>", b"<body>" + nav(links).encode(), 1)
 
 
 def load_documents(store, base: str, shapes=None, ontology: Path | None = None, built: Path | None = None

@@ -7,6 +7,7 @@ listing and link nodes) and the triples that point at it, so a topic's Turtle li
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
@@ -16,19 +17,21 @@ from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
 from phenkg.serve.metadata import paper_meta
 from phenkg.serve.results import serialize
-from phenkg.vocab import PHENKG, RDF, SCHEMA, SKOS, Iris
+from phenkg.vocab import DCAT, DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, VOID, Iris
 from phenkg.vocab import compact_iri as curie
 
 OWNED = ("authorship", "listing", "link")
-LABELS = (SCHEMA + "name", SKOS + "prefLabel")
+LABELS = (SCHEMA + "name", SKOS + "prefLabel", DCTERMS + "title")
+NAMED_BY = (VOID + "class", VOID + "property", DCAT + "mediaType")   # a VoID partition, a DCAT distribution
 
 
 class Describer:
     """Reads descriptions of IRIs from a (read-only) pyoxigraph store; fixed-shape lookups only."""
 
-    def __init__(self, store, base: str) -> None:
+    def __init__(self, store, base: str, links: Links | None = None) -> None:
         self.store, self.iris = store, Iris(base)
         self.base = self.iris.base
+        self.links = links or SERVER
 
     def outgoing(self, iri: str) -> list:
         from pyoxigraph import DefaultGraph, NamedNode
@@ -44,6 +47,9 @@ class Describer:
             for quad in self.store.quads_for_pattern(NamedNode(iri), NamedNode(predicate), None,
                                                      DefaultGraph()):
                 return quad.object.value
+        for predicate in NAMED_BY:
+            for quad in self.store.quads_for_pattern(NamedNode(iri), NamedNode(predicate), None, DefaultGraph()):
+                return curie(quad.object.value)
         return None
 
     def owned(self, iri: str, outgoing: list) -> dict[str, list]:
@@ -90,39 +96,229 @@ class Describer:
         return jsonld.node_document(self.store, iri)
 
 
-def local_href(iri: str, base: str) -> str | None:
-    """The path this server answers for an IRI under the base (None for other IRIs, and for one whose
+@dataclass(frozen=True)
+class Links:
+    """Where a page's links point: this server's paths (`/paper/x`, negotiated), or a static site's
+    files (`/phenkg/paper/x.html` under a project site's root). Server and site render the same pages
+    with a different `Links`."""
+
+    root: str = "/"           # the path every link starts with
+    suffix: str = ""          # after a page's path: "" on the server, ".html" on a static host
+
+    def page(self, path: str) -> str:
+        """The link to the page at `path` ('paper/x', 'void', '' for the home page)."""
+        path = path.lstrip("/")
+        return self.root + path + self.suffix if path else self.root
+
+    def file(self, path: str) -> str:
+        """The link to a file served as it is ('static/style.css', 'dist/phenkg.ttl')."""
+        return self.root + path.lstrip("/")
+
+
+SERVER = Links()
+# the navigation bar, on every page: (path, label); the browse pages are phenkg.serve.browse's
+NAV = (("", "home"), ("topics", "topics"), ("keywords", "keywords"), ("authors", "authors"),
+       ("venues", "venues"), ("years", "years"), ("repositories", "code"), ("void", "dataset"),
+       ("ontology", "ontology"), ("query", "query"))
+# labels of the predicates a reader meets, in the order an entity's table shows them
+PREDICATES = {
+    SCHEMA + "name": "name", RDF + "type": "type", SCHEMA + "author": "author", PHENKG + "authorship": "authorship",
+    SCHEMA + "publication": "venue", PHENKG + "publicationYear": "year published",
+    PHENKG + "arxivYear": "arXiv year", PHENKG + "listYear": "year in the list", SCHEMA + "url": "web page",
+    PHENKG + "arxiv": "arXiv", PHENKG + "openreview": "OpenReview", SCHEMA + "sameAs": "same as",
+    PHENKG + "code": "code", SCHEMA + "about": "topic", SCHEMA + "keywords": "keyword",
+    DCTERMS + "subject": "subject (topic or keyword)", SCHEMA + "description": "digest",
+    PHENKG + "listing": "listed under", PHENKG + "venueName": "venue name", PHENKG + "venueYear": "venue year",
+    SCHEMA + "codeRepository": "repository", SCHEMA + "citation": "code of", SKOS + "prefLabel": "label",
+    SKOS + "inScheme": "in scheme", PHENKG + "order": "order in the list", FOAF + "name": "name (FOAF)",
+    PROV + "wasDerivedFrom": "taken from", PHENKG + "commit": "commit", DCTERMS + "source": "source",
+    DCTERMS + "date": "date", PHENKG + "paper": "paper", PHENKG + "author": "author", PHENKG + "topic": "topic",
+    PHENKG + "position": "position", PHENKG + "printedName": "name as printed", PHENKG + "sourceLine": "line",
+}
+ORDER = {predicate: n for n, predicate in enumerate(PREDICATES)}
+
+
+def local_href(iri: str, base: str, links: Links = SERVER) -> str | None:
+    """The link to this site's page for an IRI under the base (None for other IRIs, and for one whose
     path would read as another host's: `//evil.example/`)."""
     if not iri.startswith(base) or iri[len(base):].startswith(("/", "\\")):
         return None
-    return "/" + iri[len(base):]
+    return links.page(iri[len(base):])
 
 
-def iri_link(iri: str, label: str, base: str) -> str:
-    """A link to this server's page for an IRI under the base, to the IRI itself when it is http(s),
+def iri_link(iri: str, label: str, base: str, links: Links = SERVER) -> str:
+    """A link to this site's page for an IRI under the base, to the IRI itself when it is http(s),
     and else the label as text."""
-    href = local_href(iri, base)
+    href = local_href(iri, base, links)
     return link(href, label, local=True) if href else link(iri, label)
 
 
-def term_html(term, describer: Describer) -> str:
+def kind_of(iri: str, describer: Describer) -> str:
+    """The entity kind an IRI under the base names ('paper'), '' for others."""
+    return (describer.iris.relative(iri) or "").partition("/")[0]
+
+
+def term_html(term, describer: Describer, owned: dict[str, list] | None = None) -> str:
     kind = type(term).__name__
     if kind == "NamedNode":
+        if term.value.startswith(PHENKG):          # a term of the ontology: its entry on the ontology page
+            local = term.value[len(PHENKG):]
+            return link(describer.links.page("ontology") + "#" + quote(local), local, local=True)
         if local_href(term.value, describer.base):
-            label = describer.label(term.value) or describer.iris.relative(term.value) or ""
-            return iri_link(term.value, label, describer.base)
+            triples = (owned or {}).get(term.value)
+            label = (owned_label(term.value, triples, describer) if triples is not None
+                     else describer.label(term.value) or describer.iris.relative(term.value) or "")
+            entity_kind = kind_of(term.value, describer)
+            tag = f'<span class="kind">{escape(entity_kind)}</span> ' if entity_kind in TAGGED else ""
+            return tag + iri_link(term.value, label, describer.base, describer.links)
+        if term.value.startswith(SCHEMA):
+            return link(term.value, curie(term.value).partition(":")[2])
         return link(term.value, curie(term.value))
     if kind == "Literal":
         return escape(term.value)
     return escape(str(term))
 
 
-def page(title: str, body: str, head: str = "") -> bytes:
+TAGGED = ("topic", "keyword")      # kinds a value names beside its label (a topic and a keyword share names)
+
+
+def owned_label(node: str, triples: list, describer: Describer) -> str:
+    """A readable label for a node the entity owns: '2. Jane Doe', 'Topic name, 2021', a link's URL."""
+    values = {t.predicate.value: t.object for t in triples}
+    kind = kind_of(node, describer)
+    if kind == "authorship":
+        position = values.get(PHENKG + "position")
+        name = values.get(PHENKG + "printedName")
+        return f"{position.value if position else '?'}. {name.value if name else ''}".strip()
+    if kind == "listing":
+        topic = values.get(PHENKG + "topic")
+        year = values.get(PHENKG + "listYear")
+        name = (describer.label(topic.value) or "") if topic is not None else ""
+        return ", ".join(x for x in (name, year.value if year is not None else "") if x) or node
+    named = values.get(SCHEMA + "name") or values.get(SCHEMA + "url")
+    return named.value if named is not None else describer.iris.relative(node) or node
+
+
+def nav(links: Links = SERVER) -> str:
+    return ('<nav aria-label="site">' + "".join(f'<a href="{escape(links.page(path), quote=True)}">{label}</a>'
+                                                 for path, label in NAV) + "</nav>")
+
+
+def page(title: str, body: str, head: str = "", links: Links = SERVER) -> bytes:
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{escape(title)} · phenkg</title><link rel="stylesheet" href="/static/style.css">{head}'
-            f'</head><body><nav><a href="/">phenkg</a> <a href="/">query</a> <a href="/void">dataset</a> '
-            f'<a href="/ontology">ontology</a></nav><main>{body}</main></body></html>\n').encode()
+            f'<title>{escape(title)} · phenkg</title>'
+            f'<link rel="stylesheet" href="{links.file("static/style.css")}">'
+            f'<link rel="icon" href="{links.file("favicon.ico")}">{head}'
+            f'</head><body>{nav(links)}<main>{body}</main></body></html>\n').encode()
+
+
+def charts(describer: Describer, iri: str) -> str:
+    """The charts of an entity's page (the slot a chart module fills; empty until one does)."""
+    return ""
+
+
+def format_links(iri: str, describer: Describer) -> tuple[str, str]:
+    """(the <link rel=alternate> elements, a readable line of links) to the entity's other formats:
+    `{path}.{extension}`, which the server answers as the static site holds it."""
+    path = describer.iris.relative(iri) or ""
+    alternates = [f for f in nego.PAGE if f is not HTML and f.name in FILE_FORMATS]
+    head = "".join(f'<link rel="alternate" type="{f.media_type}" '
+                   f'href="{escape(describer.links.file(path + "." + f.extension), quote=True)}">'
+                   for f in alternates)
+    line = " · ".join(f'<a href="{escape(describer.links.file(path + "." + f.extension), quote=True)}">'
+                      f"{FILE_FORMATS[f.name]}</a>" for f in alternates)
+    return head, line
+
+
+FILE_FORMATS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdfxml": "RDF/XML"}
+
+
+def _objects(out: list, predicate: str) -> list:
+    return [t.object for t in out if t.predicate.value == predicate]
+
+
+def _joined(terms: list, describer: Describer, sep: str = ", ") -> str:
+    return sep.join(sorted((term_html(t, describer) for t in terms), key=str.lower))
+
+
+def paper_summary(iri: str, out: list, owned: dict[str, list], describer: Describer) -> str:
+    """What a reader wants first: authors in order, venue and year, links, topics, keywords."""
+    rows: list[tuple[str, str]] = []
+    authorships = sorted((n for n in owned if kind_of(n, describer) == "authorship"),
+                         key=lambda n: int(n.rsplit("/", 1)[1]) if n.rsplit("/", 1)[1].isdigit() else 0)
+    authors = [term_html(author, describer) for node in authorships
+               for author in _objects(owned[node], PHENKG + "author")]
+    if authors:
+        rows.append(("authors, in order", ", ".join(authors)))
+    venue = _joined(_objects(out, SCHEMA + "publication"), describer)
+    if venue:
+        rows.append(("venue", venue))
+    years = [(label, _objects(out, p)) for p, label in ((PHENKG + "publicationYear", "published"),
+                                                          (PHENKG + "arxivYear", "arXiv"))]
+    year = "; ".join(f"{', '.join(sorted({t.value for t in ts}))} ({label})" for label, ts in years if ts)
+    if year:
+        rows.append(("year", escape(year)))
+    web = [*_objects(out, SCHEMA + "url"), *_objects(out, PHENKG + "arxiv"), *_objects(out, PHENKG + "openreview"),
+           *_objects(out, SCHEMA + "sameAs")]
+    seen: dict[str, str] = {}
+    for term in web:
+        seen.setdefault(term.value, link(term.value, term.value.split("//", 1)[-1]))
+    for node in (n for n in owned if kind_of(n, describer) == "link"):
+        for term in _objects(owned[node], SCHEMA + "url"):
+            seen.setdefault(term.value, link(term.value, owned_label(node, owned[node], describer)))
+    if seen:
+        rows.append(("links", "<br>".join(seen.values())))
+    code = _joined(_objects(out, PHENKG + "code"), describer, "<br>")
+    if code:
+        rows.append(("code", code))
+    for predicate, label in ((SCHEMA + "about", "topics"), (SCHEMA + "keywords", "keywords")):
+        if value := _joined(_objects(out, predicate), describer):
+            rows.append((label, value))
+    listed = "dl"
+    body = f'<{listed} class="summary">' + "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
+    body += f"</{listed}>"
+    digest = _objects(out, SCHEMA + "description")
+    if digest:
+        body += "<h2>Digest</h2>" + "".join(f'<p class="digest">{escape(t.value)}</p>' for t in digest)
+    return body
+
+
+def paper_facts(paper: str, describer: Describer) -> tuple[str, str, str]:
+    """(title, year, venue) of a paper, for the lists on author, topic and venue pages."""
+    out = describer.outgoing(paper)
+    values: dict[str, str] = {}
+    for t in out:
+        values.setdefault(t.predicate.value, t.object.value)
+    year = values.get(PHENKG + "publicationYear") or values.get(PHENKG + "arxivYear") or values.get(
+        PHENKG + "listYear") or ""
+    venue = values.get(SCHEMA + "publication")
+    return values.get(SCHEMA + "name", paper), year, (describer.label(venue) or "") if venue else ""
+
+
+def paper_list(papers: list[str], describer: Describer) -> str:
+    """Papers as a list, newest first, each with its year and venue."""
+    facts = sorted(((paper, *paper_facts(paper, describer)) for paper in papers),
+                   key=lambda f: (-int(f[2]) if f[2].isdigit() else 0, f[1].lower()))
+    items = "".join(f"<li>{iri_link(p, title, describer.base, describer.links)}"
+                    f'<span class="meta">{" · ".join(escape(x) for x in (venue, year) if x)}</span></li>'
+                    for p, title, year, venue in facts)
+    return f'<ul class="papers">{items}</ul>'
+
+
+def statements(out: list, owned: dict[str, list], describer: Describer) -> str:
+    """Every statement about the entity, labelled, in a reader's order."""
+    by_predicate: dict[str, list] = {}
+    for triple in out:
+        by_predicate.setdefault(triple.predicate.value, []).append(triple.object)
+    rows = []
+    for predicate in sorted(by_predicate, key=lambda p: (ORDER.get(p, len(ORDER)), curie(p))):
+        values = [term_html(o, describer, owned) for o in by_predicate[predicate]]
+        if predicate != PHENKG + "authorship":
+            values.sort(key=str.lower)
+        label = PREDICATES.get(predicate, curie(predicate))
+        rows.append(f'<tr><th>{link(predicate, label)}</th><td>{"<br>".join(values)}</td></tr>')
+    return f'<table class="props">{"".join(rows)}</table>'
 
 
 def entity_html(iri: str, describer: Describer) -> bytes:
@@ -130,49 +326,41 @@ def entity_html(iri: str, describer: Describer) -> bytes:
     name = describer.label(iri) or describer.iris.relative(iri) or iri
     document = describer.jsonld(iri)
     data = script_json(document, indent=1)
-    head = (paper_meta(document) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>'
-            + "".join(f'<link rel="alternate" type="{f.media_type}" href="?format={f.name}">'
-                      for f in nego.PAGE if f is not HTML))
-    rows = []
-    by_predicate: dict[str, list] = {}
-    for triple in out:
-        by_predicate.setdefault(triple.predicate.value, []).append(triple.object)
-    authorships = sorted((node for node in owned if node.startswith(describer.iris.namespace("authorship"))),
-                         key=lambda n: int(n.rsplit("/", 1)[1]) if n.rsplit("/", 1)[1].isdigit() else 0)
-    if authorships:
-        authors = []
-        for node in authorships:
-            author = next((t.object for t in owned[node] if t.predicate.value == PHENKG + "author"), None)
-            if author is not None:
-                authors.append(term_html(author, describer))
-        rows.append(f"<tr><th>authors, in order</th><td>{', '.join(authors)}</td></tr>")
-    for predicate, objects in by_predicate.items():
-        if predicate in (SCHEMA + "author", PHENKG + "authorship"):
-            continue
-        values = sorted((term_html(o, describer) for o in objects), key=str.lower)
-        label = "type" if predicate == RDF + "type" else curie(predicate)
-        rows.append(f"<tr><th>{link(predicate, label)}</th><td>{'<br>'.join(values)}</td></tr>")
+    alternates, formats_line = format_links(iri, describer)
+    head = (paper_meta(document) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>' + alternates)
+    kind = kind_of(iri, describer)
+    body = f'<p class="kind-line">{escape(kind)}</p><h1>{escape(name)}</h1>'
+    if kind == "paper":
+        body += paper_summary(iri, out, owned, describer)
     paper_prefix = describer.iris.namespace("paper")
-    papers = sorted({t.subject.value for t in incoming if t.subject.value.startswith(paper_prefix)})
-    paper_items = sorted((describer.label(p) or p, p) for p in papers)
-    listed = "".join(f"<li>{iri_link(p, t, describer.base)}</li>" for t, p in paper_items)
-    others = [t for t in incoming if not t.subject.value.startswith(paper_prefix)]
-    body = (f"<h1>{escape(name)}</h1><p class=\"iri\"><code>{escape(iri)}</code></p>"
-            f'<p class="formats">As <a href="?format=ttl">Turtle</a> · <a href="?format=jsonld">JSON-LD</a>'
-            f' · <a href="?format=nt">N-Triples</a></p><table class="props">{"".join(rows)}</table>')
-    if paper_items:
-        body += f"<h2>Papers ({len(paper_items)})</h2><ul class=\"papers\">{listed}</ul>"
-    if others and not paper_items:
-        links = "".join(f"<li>{term_html(t.subject, describer)} <small>{escape(curie(t.predicate.value))}"
-                        f"</small></li>" for t in others[:200])
-        body += f"<h2>Referenced by</h2><ul>{links}</ul>"
-    return page(name, body, head)
+    papers = sorted({t.subject.value for t in incoming if t.subject.value.startswith(paper_prefix)}
+                    | ({t.object.value for t in out if t.object.value.startswith(paper_prefix)}
+                       if kind != "paper" else set()))
+    body += charts(describer, iri)
+    if papers and kind != "paper":
+        body += f"<h2>Papers ({len(papers)})</h2>" + paper_list(papers, describer)
+    others = [t for t in incoming if not t.subject.value.startswith(paper_prefix) and t.subject.value not in owned
+              and kind_of(t.subject.value, describer) not in ("authorship", "listing", "link")]
+    if others and not papers:
+        items = "".join(f"<li>{term_html(t.subject, describer)} <small>"
+                        f"{escape(PREDICATES.get(t.predicate.value, curie(t.predicate.value)))}</small></li>"
+                        for t in others[:500])
+        more = f"<p>… and {len(others) - 500:,} more.</p>" if len(others) > 500 else ""
+        body += f"<h2>Linked from ({len(others):,})</h2><ul>{items}</ul>{more}"
+    body += (f"<h2>All statements</h2>{statements(out, owned, describer)}"
+             f'<p class="iri">IRI: <code>{escape(iri)}</code></p><p class="formats">As {formats_line}</p>')
+    return page(name, body, head, describer.links)
 
 
 def entity_response(describer: Describer, path: str, accept: str | None, fmt: str | None) -> Response:
-    """GET /{kind}/{key...}: the IRI base + path, negotiated; 404 for IRIs the dataset lacks."""
-    chosen = nego.negotiate(nego.PAGE, accept, fmt)
+    """GET /{kind}/{key...}: the IRI base + path, negotiated; 404 for IRIs the dataset lacks.
+    `/{kind}/{key}.{ext}` is that format of the entity, the file a static site holds for it."""
     iri = describer.iris.at_path(quote(path.encode("latin-1"), safe="/-._~%"))
+    stem, dot, extension = iri.rpartition(".")
+    by_extension = {f.extension: f for f in nego.PAGE}
+    if dot and fmt is None and extension in by_extension and "/" not in extension and not _known(describer, iri):
+        iri, fmt = stem, by_extension[extension].name
+    chosen = nego.negotiate(nego.PAGE, accept, fmt)
     headers = [("Vary", "Accept"), ("Link", f'<{iri}>; rel="canonical"')]
     try:
         if chosen is HTML:
@@ -183,8 +371,34 @@ def entity_response(describer: Describer, path: str, accept: str | None, fmt: st
         return Response(200, serialize(describer.triples(iri), chosen.name), chosen.media_type, headers)
     except HttpError as exc:
         if exc.status == 404 and chosen is HTML:
-            body = page("Not found", f"<h1>Not found</h1><p>{escape(exc.detail)}</p>"
-                        '<p><a href="/">Query the dataset</a></p>')
-            return Response(404, body, HTML.media_type, headers)
+            return Response(404, not_found_page(exc.detail, describer.links), HTML.media_type, headers)
         exc.headers = exc.headers + headers
         raise
+
+
+def _known(describer: Describer, iri: str) -> bool:
+    from pyoxigraph import DefaultGraph, NamedNode
+    return next(iter(describer.store.quads_for_pattern(NamedNode(iri), None, None, DefaultGraph())), None) is not None
+
+
+def not_found_page(detail: str, links: Links = SERVER) -> bytes:
+    return page("Not found", f"<h1>Not found</h1><p>{escape(detail)}</p>"
+                f'<p><a href="{escape(links.page(""), quote=True)}">The dataset\'s home page</a></p>', links=links)
+
+
+def void_response(described: Describer, void: list, path: str, accept: str | None, fmt: str | None) -> Response:
+    """/void and /dataset: the dataset's description (the build's void.ttl): a page for a browser, the
+    whole description in RDF; /dataset/{part} a partition or distribution as any entity."""
+    if path.strip("/").partition("/")[2]:
+        return entity_response(described, path, accept, fmt)
+    stem, _, extension = path.strip("/").partition(".")
+    by_extension = {f.extension: f for f in nego.PAGE}
+    if extension and fmt is None:
+        if extension not in by_extension:
+            raise HttpError(404, f"no page at {path}")
+        fmt = by_extension[extension].name
+    chosen = nego.negotiate(nego.PAGE, accept, fmt)
+    iri = described.iris.dataset
+    if chosen is HTML:
+        return Response(200, entity_html(iri, described), HTML.media_type, [("Vary", "Accept")])
+    return Response(200, serialize(void, chosen.name), chosen.media_type, [("Vary", "Accept")])

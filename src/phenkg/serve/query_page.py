@@ -9,6 +9,7 @@ from string import Template
 from phenkg.formats import JSONLD
 from phenkg.markup import script_json
 from phenkg.serve.examples import examples
+from phenkg.serve.pages import nav
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "query.html"
 
@@ -21,7 +22,7 @@ def query_page(base: str, dataset: dict | None = None) -> bytes:
                         f"{escape(title)}</button></li>" for i, (title, _) in enumerate(items))
     data = script_json([{"title": t, "query": q} for t, q in items])
     text = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        examples=buttons, examples_json=data, base_json=script_json(base), first=escape(items[0][1]),
+        nav=nav(), examples=buttons, examples_json=data, base_json=script_json(base), first=escape(items[0][1]),
         dataset=(f'<script type="{JSONLD.media_type}">\n{script_json(dataset, indent=1)}\n</script>\n'
                  if dataset else ""))
     return text.encode()
