@@ -43,6 +43,7 @@ EXITS: dict[str, tuple[tuple[int, str], ...]] = {
     "validate": ((0, "no violation (warnings listed)"), (1, "violations"), (2, _DATA)),
     "export": ((0, "written"), (2, _DATA)),
     "build": ((0, "conforms"), (1, "violations"), (2, _DATA)),
+    "site": ((0, "written; the data conforms"), (1, "written; the data has violations"), (2, _DATA)),
     "serve": ((0, "stopped, or `--get` answered 2xx"), (1, "`--get` answered an error"), (2, _DATA)),
     "query": ((0, "answered"), (1, "remote failure (unreachable, refused, server error)"),
               (2, "bad query (refused locally, or rejected by the store as malformed) or " + _DATA)),
@@ -212,6 +213,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from phenkg.site import build_site
+    check_resources(args)
+    result = build_site(load(args), args.out, args.base, base_url=args.base_url, shapes=args.shapes,
+                        ontology=args.ontology)
+    say(f"{result.out}: {result.entities:,} entities, {result.files:,} files; the w3id.org rules are "
+        f"{result.out / 'w3id' / '.htaccess'}")
+    return EXIT_OK if result.conforms else EXIT_PROBLEMS
+
+
 # -- serve, push, query ---------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     from phenkg.atomic import recover
@@ -330,6 +341,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--formats", metavar="LIST",
                      help="comma-separated dumps to write, of ttl, nt, nq, trig, jsonld, rdfxml and store (the "
                           "query store `serve --dist` opens); default all; phenkg.nt is always written")
+    add_resource_options(sub)
+    sub = command("site", cmd_site, "a static linked-data site of every entity, with w3id.org redirect rules")
+    sub.add_argument("--out", type=Path, default=Path("site"), help="output directory (default: site/)")
+    sub.add_argument("--base-url", metavar="URL",
+                     help="where the site is published, e.g. https://you.github.io/phenkg/ (default: the base)")
     add_resource_options(sub)
     add_remote_commands(command, (JSON.name, CSV.name))
     return top

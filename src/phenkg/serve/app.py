@@ -13,11 +13,11 @@ from phenkg.errors import PhenkgError
 from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
 from phenkg.serve import negotiate as nego
+from phenkg.serve.browse import PAGES, home_page, list_page
 from phenkg.serve.documents import DOC_FORMATS, Documents, rdf_response, service_description
 from phenkg.serve.files import STATIC_FILES, read_served
 from phenkg.serve.guard import check_graphs, check_query
 from phenkg.serve.http import HttpError, Response, error_body, error_response
-from phenkg.serve.browse import PAGES, home_page, list_page
 from phenkg.serve.pages import Describer, entity_response, page, void_response
 from phenkg.serve.query_page import query_page
 from phenkg.serve.results import reorder_columns, star_order

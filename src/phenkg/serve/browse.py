@@ -22,7 +22,7 @@ LISTS = {
     "repositories": ("Code repositories", PHENKG + "CodeRepository", PHENKG + "code"),
 }
 PAGES = ("years", *LISTS)
-YEAR = (f"COALESCE(?published, ?arxiv, ?listed)", f"OPTIONAL {{ ?p <{PHENKG}publicationYear> ?published }} "
+YEAR = ("COALESCE(?published, ?arxiv, ?listed)", f"OPTIONAL {{ ?p <{PHENKG}publicationYear> ?published }} "
         f"OPTIONAL {{ ?p <{PHENKG}arxivYear> ?arxiv }} OPTIONAL {{ ?p <{PHENKG}listYear> ?listed }}")
 
 
@@ -87,7 +87,8 @@ def home_page(describer: Describer, dataset: dict | None = None, charts: str = "
         + (f" ({link(row['up'].value, row['up'].value)})" if row["up"] else "")
         + (f", {escape(row['date'].value)}" if row["date"] else "") + "</li>" for row in sources)
     schemes = "".join(f'<li>{iri_link(describer.iris.scheme(s), label, describer.base, links)}</li>'
-                      for s, label in (("topics", "the topic scheme (SKOS)"), ("keywords", "the keyword scheme (SKOS)")))
+                      for s, label in (("topics", "the topic scheme (SKOS)"),
+                                       ("keywords", "the keyword scheme (SKOS)")))
     head = (f'<script type="{JSONLD.media_type}">\n{script_json(dataset, indent=1)}\n</script>' if dataset else "")
     body = (f"<h1>phenkg: papers on deep-learning phenomena</h1>"
             f"<p>A knowledge graph of {int(papers.value):,} papers, their authors, topics, keywords, venues and "
@@ -100,7 +101,8 @@ def home_page(describer: Describer, dataset: dict | None = None, charts: str = "
             f'<h2>Query and download</h2><ul><li><a href="{escape(links.page("query"), quote=True)}">Query with '
             f'SPARQL</a></li><li><a href="{escape(links.page("void"), quote=True)}">The dataset\'s description '
             f'(VoID and DCAT), with the downloads</a></li><li><a href="{escape(links.page("ontology"), quote=True)}">'
-            f"The ontology</a> and <a href=\"{escape(links.page('shapes'), quote=True)}\">the SHACL shapes</a></li></ul>")
+            f"The ontology</a> and <a href=\"{escape(links.page('shapes'), quote=True)}\">the SHACL shapes</a>"
+            "</li></ul>")
     return page("Home", body, head, links)
 
 

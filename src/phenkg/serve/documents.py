@@ -38,11 +38,15 @@ def rdf_response(triples: list, accept: str | None, fmt: str | None,
     return Response(200, serialize(triples, chosen.name), chosen.media_type, [("Vary", "Accept")])
 
 
-def turtle_page(title: str, triples: list, offers: tuple[Format, ...]) -> bytes:
-    """An RDF document for a browser: its Turtle, with links to every format it is offered in."""
-    links = ", ".join(f'<a href="?format={f.name}">{escape(f.media_type)}</a>' for f in offers)
+def turtle_page(title: str, triples: list, offers: tuple[Format, ...], links: Links = SERVER,
+                files: str | None = None) -> bytes:
+    """An RDF document for a browser: its Turtle, with links to every format it is offered in (as
+    `?format=`, or as the files `{files}.{extension}` of a static site)."""
+    hrefs = [f"?format={f.name}" if files is None else links.file(f"{files}.{f.extension}") for f in offers]
+    also = ", ".join(f'<a href="{escape(h, quote=True)}">{escape(f.media_type)}</a>'
+                     for f, h in zip(offers, hrefs, strict=True))
     turtle = serialize(triples, TURTLE.name).decode("utf-8")
-    return page(title, f"<h1>{escape(title)}</h1><p>Also as {links}.</p><pre>{escape(turtle)}</pre>")
+    return page(title, f"<h1>{escape(title)}</h1><p>Also as {also}.</p><pre>{escape(turtle)}</pre>", links=links)
 
 
 @dataclass

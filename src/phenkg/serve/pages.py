@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
-from phenkg.formats import HTML, JSONLD
+from phenkg.formats import HTML, JSONLD, Format
 from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
@@ -284,6 +284,36 @@ def paper_summary(iri: str, out: list, owned: dict[str, list], describer: Descri
     return body
 
 
+def dataset_summary(out: list, describer: Describer) -> str:
+    """The dataset's description (VoID and DCAT) for a reader: its figures, downloads and classes."""
+    def value(subject: str, predicate: str) -> str:
+        return next((t.object.value for t in describer.outgoing(subject) if t.predicate.value == predicate), "")
+
+    me = describer.iris.dataset
+    figures = [(label, value(me, VOID + name)) for name, label in (
+        ("triples", "triples"), ("entities", "entities"), ("classes", "classes"), ("properties", "properties"))]
+    about = "".join(f'<p class="digest">{escape(t.value)}</p>' for t in _objects(out, DCTERMS + "description"))
+    body = about + '<dl class="summary">' + "".join(
+        f"<dt>{label}</dt><dd>{int(n):,}</dd>" for label, n in figures if n.isdigit())
+    endpoint = _objects(out, VOID + "sparqlEndpoint")
+    if endpoint:
+        body += f"<dt>SPARQL endpoint</dt><dd><code>{escape(endpoint[0].value)}</code></dd>"
+    body += "</dl><h2>Downloads</h2><ul>"
+    for dist in sorted(t.value for t in _objects(out, DCAT + "distribution")):
+        url, size = value(dist, DCAT + "downloadURL"), value(dist, DCAT + "byteSize")
+        media = value(dist, DCAT + "mediaType").rsplit("media-types/", 1)[-1]
+        href = local_href(url, describer.base, Links(describer.links.root)) or url
+        body += (f"<li>{link(href, value(dist, DCTERMS + 'title') or url, local=href != url)} "
+                 f'<span class="meta">{escape(media)}{f", {int(size):,} bytes" if size.isdigit() else ""}</span> '
+                 f"({iri_link(dist, 'description', describer.base, describer.links)})</li>")
+    body += "</ul><h2>Classes</h2><table><thead><tr><th>class</th><th>entities</th></tr></thead><tbody>"
+    for part in sorted(t.value for t in _objects(out, VOID + "classPartition")):
+        cls, n = value(part, VOID + "class"), value(part, VOID + "entities")
+        body += (f"<tr><td>{iri_link(part, curie(cls), describer.base, describer.links)}</td>"
+                 f"<td>{int(n):,}</td></tr>" if n.isdigit() else "")
+    return body + "</tbody></table>"
+
+
 def paper_facts(paper: str, describer: Describer) -> tuple[str, str, str]:
     """(title, year, venue) of a paper, for the lists on author, topic and venue pages."""
     out = describer.outgoing(paper)
@@ -332,16 +362,18 @@ def entity_html(iri: str, describer: Describer) -> bytes:
     body = f'<p class="kind-line">{escape(kind)}</p><h1>{escape(name)}</h1>'
     if kind == "paper":
         body += paper_summary(iri, out, owned, describer)
+    if iri == describer.iris.dataset:
+        body += dataset_summary(out, describer)
     paper_prefix = describer.iris.namespace("paper")
     papers = sorted({t.subject.value for t in incoming if t.subject.value.startswith(paper_prefix)}
                     | ({t.object.value for t in out if t.object.value.startswith(paper_prefix)}
                        if kind != "paper" else set()))
     body += charts(describer, iri)
-    if papers and kind != "paper":
+    if papers and kind not in ("paper", "dataset"):
         body += f"<h2>Papers ({len(papers)})</h2>" + paper_list(papers, describer)
     others = [t for t in incoming if not t.subject.value.startswith(paper_prefix) and t.subject.value not in owned
               and kind_of(t.subject.value, describer) not in ("authorship", "listing", "link")]
-    if others and not papers:
+    if others and not papers and kind != "dataset":
         items = "".join(f"<li>{term_html(t.subject, describer)} <small>"
                         f"{escape(PREDICATES.get(t.predicate.value, curie(t.predicate.value)))}</small></li>"
                         for t in others[:500])
@@ -360,7 +392,11 @@ def entity_response(describer: Describer, path: str, accept: str | None, fmt: st
     by_extension = {f.extension: f for f in nego.PAGE}
     if dot and fmt is None and extension in by_extension and "/" not in extension and not _known(describer, iri):
         iri, fmt = stem, by_extension[extension].name
-    chosen = nego.negotiate(nego.PAGE, accept, fmt)
+    return entity_answer(describer, iri, nego.negotiate(nego.PAGE, accept, fmt))
+
+
+def entity_answer(describer: Describer, iri: str, chosen: Format) -> Response:
+    """The description of an entity IRI in one format: what the server answers and the site writes."""
     headers = [("Vary", "Accept"), ("Link", f'<{iri}>; rel="canonical"')]
     try:
         if chosen is HTML:
@@ -391,7 +427,7 @@ def void_response(described: Describer, void: list, path: str, accept: str | Non
     whole description in RDF; /dataset/{part} a partition or distribution as any entity."""
     if path.strip("/").partition("/")[2]:
         return entity_response(described, path, accept, fmt)
-    stem, _, extension = path.strip("/").partition(".")
+    extension = path.strip("/").partition(".")[2]
     by_extension = {f.extension: f for f in nego.PAGE}
     if extension and fmt is None:
         if extension not in by_extension:
