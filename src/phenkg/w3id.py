@@ -20,14 +20,15 @@ wins unless an RDF type is named before text/html (as clients that prefer RDF wr
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from phenkg.formats import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE
 
 # media type (as a mod_rewrite pattern) -> the extension of the file the site holds
-RDF_TYPES = ((TURTLE, r"text/turtle"), (JSONLD, r"application/ld\+json"), (NTRIPLES, r"application/n-triples"),
-             (RDFXML, r"application/rdf\+xml"))
-PREFERS_RDF = "(" + "|".join(pattern for _, pattern in RDF_TYPES) + ").*text/html"
+RDF_TYPES = tuple((f, re.escape(f.media_type)) for f in (TURTLE, JSONLD, NTRIPLES, RDFXML))
+HTML_TYPES = "|".join(re.escape(name) for name in (HTML.media_type, *HTML.aliases))
+PREFERS_RDF = "(" + "|".join(pattern for _, pattern in RDF_TYPES) + f").*({HTML_TYPES})"
 AS_THEY_ARE = r"sitemap\.xml|robots\.txt|favicon\.ico|context\.jsonld"
 FILE_EXTENSIONS = "|".join(f.extension for f in (HTML, *(f for f, _ in RDF_TYPES)))
 
@@ -48,7 +49,7 @@ def htaccess(base: str, site: str) -> bytes:
     def negotiated(pattern: str, target: str, rdf_target: str, note: str) -> list[str]:
         """HTML unless an RDF type is named before text/html; each RDF type its file; else HTML."""
         out = [f"# {note}", f"RewriteCond %{{HTTP_ACCEPT}} !{PREFERS_RDF}",
-               "RewriteCond %{HTTP_ACCEPT} text/html|application/xhtml\\+xml",
+               f"RewriteCond %{{HTTP_ACCEPT}} {HTML_TYPES}",
                f"RewriteRule {pattern} {site}{target.format(ext=HTML.extension)} [R=303,L]"]
         for fmt, media in RDF_TYPES:
             out += [f"RewriteCond %{{HTTP_ACCEPT}} {media}",

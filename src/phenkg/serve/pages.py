@@ -286,10 +286,17 @@ def paper_summary(iri: str, out: list, owned: dict[str, list], describer: Descri
 
 def dataset_summary(out: list, describer: Describer) -> str:
     """The dataset's description (VoID and DCAT) for a reader: its figures, downloads and classes."""
-    def value(subject: str, predicate: str) -> str:
-        return next((t.object.value for t in describer.outgoing(subject) if t.predicate.value == predicate), "")
+    from pyoxigraph import DefaultGraph, NamedNode
 
-    me = describer.iris.dataset
+    def value(subject, predicate: str) -> str:
+        quads = describer.store.quads_for_pattern(subject, NamedNode(predicate), None, DefaultGraph())
+        return next((q.object.value for q in quads), "")
+
+    def local(term, label: str) -> str:
+        return (iri_link(term.value, label, describer.base, describer.links) if type(term).__name__ == "NamedNode"
+                else escape(label))
+
+    me = NamedNode(describer.iris.dataset)
     figures = [(label, value(me, VOID + name)) for name, label in (
         ("triples", "triples"), ("entities", "entities"), ("classes", "classes"), ("properties", "properties"))]
     about = "".join(f'<p class="digest">{escape(t.value)}</p>' for t in _objects(out, DCTERMS + "description"))
@@ -299,18 +306,17 @@ def dataset_summary(out: list, describer: Describer) -> str:
     if endpoint:
         body += f"<dt>SPARQL endpoint</dt><dd><code>{escape(endpoint[0].value)}</code></dd>"
     body += "</dl><h2>Downloads</h2><ul>"
-    for dist in sorted(t.value for t in _objects(out, DCAT + "distribution")):
+    for dist in sorted(_objects(out, DCAT + "distribution"), key=lambda t: t.value):
         url, size = value(dist, DCAT + "downloadURL"), value(dist, DCAT + "byteSize")
         media = value(dist, DCAT + "mediaType").rsplit("media-types/", 1)[-1]
         href = local_href(url, describer.base, Links(describer.links.root)) or url
         body += (f"<li>{link(href, value(dist, DCTERMS + 'title') or url, local=href != url)} "
                  f'<span class="meta">{escape(media)}{f", {int(size):,} bytes" if size.isdigit() else ""}</span> '
-                 f"({iri_link(dist, 'description', describer.base, describer.links)})</li>")
+                 f"({local(dist, 'description')})</li>")
     body += "</ul><h2>Classes</h2><table><thead><tr><th>class</th><th>entities</th></tr></thead><tbody>"
-    for part in sorted(t.value for t in _objects(out, VOID + "classPartition")):
+    for part in sorted(_objects(out, VOID + "classPartition"), key=lambda t: t.value):
         cls, n = value(part, VOID + "class"), value(part, VOID + "entities")
-        body += (f"<tr><td>{iri_link(part, curie(cls), describer.base, describer.links)}</td>"
-                 f"<td>{int(n):,}</td></tr>" if n.isdigit() else "")
+        body += f"<tr><td>{local(part, curie(cls))}</td><td>{int(n):,}</td></tr>" if n.isdigit() else ""
     return body + "</tbody></table>"
 
 
