@@ -218,8 +218,9 @@ def cmd_site(args: argparse.Namespace) -> int:
     check_resources(args)
     result = build_site(load(args), args.out, args.base, base_url=args.base_url, shapes=args.shapes,
                         ontology=args.ontology)
-    say(f"{result.out}: {result.entities:,} entities, {result.files:,} files; the w3id.org rules are "
-        f"{result.out / 'w3id' / '.htaccess'}")
+    rules = result.out / "w3id" / ".htaccess"
+    say(f"{result.out}: {result.entities:,} entities, {result.files:,} files"
+        + (f"; the w3id.org rules are {rules}" if rules.is_file() else "; pass --base-url for w3id.org rules"))
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
 
 

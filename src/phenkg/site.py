@@ -136,7 +136,8 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
     write.file(".nojekyll", b"")       # GitHub Pages: serve the files as they are (no Jekyll)
     write.file("robots.txt", robots(base_url or base))
     write.file("sitemap.xml", sitemap(base_url or base, result.pages))
-    write.file("w3id/.htaccess", w3id.htaccess(base, base_url or base))
+    if base_url is not None and base_url != base:   # a site elsewhere, its IRIs redirected to it
+        write.file("w3id/.htaccess", w3id.htaccess(base, base_url))
     write.file(".htaccess", w3id.site_htaccess())       # for a site hosted on Apache itself
     write.file("w3id/README.md", w3id.readme(base, base_url or base))
     return result
