@@ -147,6 +147,7 @@ def test_every_entity_iri_redirects_to_its_file_under_each_media_type(w3id):
     ("dataset/class/phenkg-Paper", "application/ld+json", "/site/dataset/class/phenkg-Paper.jsonld"),
     ("dist/phenkg.ttl", "*/*", "/site/dist/phenkg.ttl"),
     ("graph", BROWSER, "/site/void.html"),
+    ("sparql", BROWSER, "/site/query.html"),
     ("topics", BROWSER, "/site/topics.html"),
     ("void", "text/turtle", "/site/void.ttl"),
 ])

@@ -111,8 +111,8 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
         progress(done)
     progress.done(f"{len(entities):,} entities")
     result.entities = len(entities)
-    for iri in sorted(entity_iris(described.store, base)):
-        if iri != described.iris.dataset:
+    for iri in sorted(entity_iris(described.store, base)):   # the description's parts: {base}dataset/...
+        if iri.startswith(described.iris.dataset + "/"):
             write_entity(write, described, iri)
 
     dataset = _dataset_document(out / "dist")
@@ -138,8 +138,8 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
     write.file("sitemap.xml", sitemap(base_url or base, result.pages))
     if base_url is not None and base_url != base:   # a site elsewhere, its IRIs redirected to it
         write.file("w3id/.htaccess", w3id.htaccess(base, base_url))
+        write.file("w3id/README.md", w3id.readme(base, base_url))
     write.file(".htaccess", w3id.site_htaccess())       # for a site hosted on Apache itself
-    write.file("w3id/README.md", w3id.readme(base, base_url or base))
     return result
 
 

@@ -62,8 +62,8 @@ def htaccess(base: str, site: str) -> bytes:
     lines += ["# files as they are: the dumps, the page assets, and any file of the site named with its extension",
               f"RewriteRule ^((dist|static)/.+|{AS_THEY_ARE})$ {site}$1 [R=302,L]",
               f"RewriteRule ^(.+)\\.({FILE_EXTENSIONS})$ {site}$1.$2 [R=302,L]",
-              "# the named graph of the quad dumps is the dataset",
-              f"RewriteRule ^graph$ {site}void.html [R=303,L]", ""]
+              "# the named graph of the quad dumps is the dataset; the endpoint of a static site is its query page",
+              f"RewriteRule ^graph$ {site}void.html [R=303,L]", f"RewriteRule ^sparql$ {site}query.html [R=303,L]", ""]
     lines += negotiated("^(.+)$", "$1.{ext}", "$1.{ext}", "every other IRI: an entity (paper/x, author/y, ...) "
                         "or a page (topics, void, ...)")
     return ("\n".join(lines).rstrip() + "\n").encode()

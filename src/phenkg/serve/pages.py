@@ -141,9 +141,14 @@ ORDER = {predicate: n for n, predicate in enumerate(PREDICATES)}
 def local_href(iri: str, base: str, links: Links = SERVER) -> str | None:
     """The link to this site's page for an IRI under the base (None for other IRIs, and for one whose
     path would read as another host's: `//evil.example/`)."""
-    if not iri.startswith(base) or iri[len(base):].startswith(("/", "\\")):
+    rest = iri[len(base):]
+    if not iri.startswith(base) or rest.startswith(("/", "\\")):
         return None
-    return links.page(iri[len(base):])
+    if rest.startswith(("dist/", "static/")):         # files, served as they are
+        return links.file(rest)
+    if rest == "sparql" and links.suffix:              # a static site has no endpoint: its query page
+        rest = "query"
+    return links.page(rest)
 
 
 def iri_link(iri: str, label: str, base: str, links: Links = SERVER) -> str:
