@@ -205,8 +205,8 @@ def owned_label(node: str, triples: list, describer: Describer) -> str:
 
 
 def nav(links: Links = SERVER) -> str:
-    return ('<nav aria-label="site">' + "".join(f'<a href="{escape(links.page(path), quote=True)}">{label}</a>'
-                                                 for path, label in NAV) + "</nav>")
+    items = "".join(f'<a href="{escape(links.page(path), quote=True)}">{label}</a>' for path, label in NAV)
+    return f'<nav class="site" aria-label="site">{items}</nav>'
 
 
 def page(title: str, body: str, head: str = "", links: Links = SERVER) -> bytes:
@@ -342,9 +342,14 @@ def paper_list(papers: list[str], describer: Describer) -> str:
     facts = sorted(((paper, *paper_facts(paper, describer)) for paper in papers),
                    key=lambda f: (-int(f[2]) if f[2].isdigit() else 0, f[1].lower()))
     items = "".join(f"<li>{iri_link(p, title, describer.base, describer.links)}"
-                    f'<span class="meta">{" · ".join(escape(x) for x in (venue, year) if x)}</span></li>'
+                    f'<span class="meta">{escape(_venue_year(venue, year))}</span></li>'
                     for p, title, year, venue in facts)
     return f'<ul class="papers">{items}</ul>'
+
+
+def _venue_year(venue: str, year: str) -> str:
+    """'ICLR 2020' (a venue names its year), 'NeurIPS · 2019', '2021'."""
+    return venue if year and venue.endswith(year) else " · ".join(x for x in (venue, year) if x)
 
 
 def statements(out: list, owned: dict[str, list], describer: Describer) -> str:
