@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from phenkg import atomic
@@ -30,6 +31,8 @@ from phenkg.vocab import KINDS, base_iri
 # the files of one entity, in the order the w3id rules and the pages list them
 ENTITY_FORMATS = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
 PAGE_SUFFIX = "." + HTML.extension
+WRITERS = 4            # threads creating files (each open waits on the file system, without the GIL)
+WRITE_QUEUE = 2_000    # files waiting to be written at most (their bodies are held in memory)
 ROOT_FILES = {"index.html", "404.html", "sitemap.xml", "robots.txt", "favicon.ico", ".nojekyll", ".htaccess"}
 
 
@@ -84,13 +87,9 @@ SITE_DIRS = {"dist", "static", "dataset", "void", "ontology", "shapes", "query",
 def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, resources: tuple) -> SiteResult:
     import pyoxigraph
 
-    from phenkg import w3id
     from phenkg.export import build
-    from phenkg.serve import browse
-    from phenkg.serve.documents import load_documents, with_nav
-    from phenkg.serve.files import STATIC_FILES
-    from phenkg.serve.pages import Describer, not_found_page, void_response
-    from phenkg.serve.query_page import query_page
+    from phenkg.serve.documents import load_documents
+    from phenkg.serve.pages import Describer
 
     shapes, ontology = resources
     built = build(catalog, out / "dist", base, shapes, ontology, formats=frozenset(EXPORTS))
@@ -102,7 +101,23 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
     documents = load_documents(store, base, shapes, ontology, out / "dist")
     described = Describer(documents.void_store(), base, links)
     result = SiteResult(out, conforms=built.conforms)
-    write = _Writer(out, result)
+    with ThreadPoolExecutor(WRITERS) as pool:
+        write = _Writer(out, result, pool)
+        _write_pages(write, describer, described, documents, base=base, base_url=base_url, links=links)
+        write.drain()
+    return result
+
+
+def _write_pages(write: _Writer, describer, described, documents, *, base: str, base_url: str | None,
+                 links) -> None:
+    from phenkg import w3id
+    from phenkg.serve import browse
+    from phenkg.serve.documents import with_nav
+    from phenkg.serve.files import STATIC_FILES
+    from phenkg.serve.pages import not_found_page, void_response
+    from phenkg.serve.query_page import query_page
+
+    out, result, store = write.out, write.result, describer.store
 
     entities = sorted(entity_iris(store, base))
     progress = Progress("site", total=len(entities), unit="entities")
@@ -140,7 +155,6 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
         write.file("w3id/.htaccess", w3id.htaccess(base, base_url))
         write.file("w3id/README.md", w3id.readme(base, base_url))
     write.file(".htaccess", w3id.site_htaccess())       # for a site hosted on Apache itself
-    return result
 
 
 def write_documents(write: _Writer, documents, links) -> None:
@@ -171,23 +185,39 @@ def write_entity(write: _Writer, describer, iri: str) -> None:
     from phenkg.serve.pages import entity_answer
 
     path = describer.iris.relative(iri) or ""
-    for fmt in ENTITY_FORMATS:
-        write.entity_file(path, fmt, entity_answer(describer, iri, fmt).body)
+    describer.memo = {}                      # one description, five formats
+    try:
+        for fmt in ENTITY_FORMATS:
+            write.entity_file(path, fmt, entity_answer(describer, iri, fmt).body)
+    finally:
+        describer.memo = None
 
 
 class _Writer:
     """Files into the staging directory; every path stays inside it."""
 
-    def __init__(self, out: Path, result: SiteResult) -> None:
-        self.out, self.result = out.resolve(), result
+    def __init__(self, out: Path, result: SiteResult, pool: ThreadPoolExecutor) -> None:
+        self.out, self.result, self.pool = out, result, pool
+        self.folders: set[Path] = set()
+        self.pending: list[Future] = []
 
     def file(self, path: str, body: bytes) -> None:
-        target = (self.out / unquote(path)).resolve()
-        if self.out not in target.parents:
+        relative = PurePosixPath(unquote(path))
+        if relative.is_absolute() or ".." in relative.parts or "\x00" in path:
             raise PhenkgError(f"the page path {path!r} leads outside the site", path=str(self.out))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(body)
+        target = self.out / relative
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
+        self.pending.append(self.pool.submit(_write, target, body))   # creating files waits on the disk
+        if len(self.pending) > WRITE_QUEUE:
+            self.drain()
         self.result.files += 1
+
+    def drain(self) -> None:
+        for done in self.pending:
+            done.result()                         # an error writing stops the site
+        self.pending = []
 
     def entity_file(self, path: str, fmt, body: bytes) -> None:
         self.file(f"{path}.{fmt.extension}", body)
@@ -198,6 +228,11 @@ class _Writer:
         self.file(f"{path or 'index'}.html", body)
         if listed:
             self.result.pages.append(path)
+
+
+def _write(target: Path, body: bytes) -> None:
+    with open(target, "wb") as out:
+        out.write(body)
 
 
 def _dataset_document(dist: Path) -> dict | None:

@@ -32,6 +32,15 @@ class Describer:
         self.store, self.iris = store, Iris(base)
         self.base = self.iris.base
         self.links = links or SERVER
+        self.memo: dict | None = None     # a dict: descriptions kept while one entity is written in 5 formats
+
+    def _kept(self, kind: str, iri: str, make):
+        if self.memo is None:
+            return make(iri)
+        key = (kind, iri)
+        if key not in self.memo:
+            self.memo[key] = make(iri)
+        return self.memo[key]
 
     def outgoing(self, iri: str) -> list:
         from pyoxigraph import DefaultGraph, NamedNode
@@ -61,6 +70,9 @@ class Describer:
         return {node: self.outgoing(node) for node in sorted(found)}
 
     def description(self, iri: str) -> tuple[list, dict[str, list], list]:
+        return self._kept("description", iri, self._description)
+
+    def _description(self, iri: str) -> tuple[list, dict[str, list], list]:
         out = self.outgoing(iri)
         incoming = self.incoming(iri)
         if not out and not incoming:
@@ -68,6 +80,9 @@ class Describer:
         return out, self.owned(iri, out), incoming
 
     def triples(self, iri: str) -> list:
+        return self._kept("triples", iri, self._triples)
+
+    def _triples(self, iri: str) -> list:
         """The entity's own triples, those of the nodes it owns, the links to it, and a label for each
         neighbour, so a Turtle or N-Triples page reads on its own as the HTML and JSON-LD ones do."""
         out, owned, incoming = self.description(iri)
@@ -87,6 +102,9 @@ class Describer:
         return []
 
     def jsonld(self, iri: str) -> dict | None:
+        return self._kept("jsonld", iri, self._jsonld)
+
+    def _jsonld(self, iri: str) -> dict | None:
         """schema.org JSON-LD (phenkg.jsonld); None for an IRI that only the links to it mention."""
         from phenkg import jsonld
 
@@ -371,7 +389,7 @@ def entity_html(iri: str, describer: Describer) -> bytes:
     out, owned, incoming = describer.description(iri)
     name = describer.label(iri) or describer.iris.relative(iri) or iri
     document = describer.jsonld(iri)
-    data = script_json(document, indent=1)
+    data = script_json(document)      # compact: the C encoder (an indent makes json 10x slower)
     alternates, formats_line = format_links(iri, describer)
     head = (paper_meta(document) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>' + alternates)
     kind = kind_of(iri, describer)
@@ -418,7 +436,7 @@ def entity_answer(describer: Describer, iri: str, chosen: Format) -> Response:
         if chosen is HTML:
             return Response(200, entity_html(iri, describer), HTML.media_type, headers)
         if chosen is JSONLD:
-            body = json.dumps(describer.jsonld(iri), ensure_ascii=False, indent=1).encode()
+            body = json.dumps(describer.jsonld(iri), ensure_ascii=False).encode()
             return Response(200, body, chosen.media_type, headers)
         return Response(200, serialize(describer.triples(iri), chosen.name), chosen.media_type, headers)
     except HttpError as exc:
