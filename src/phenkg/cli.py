@@ -217,7 +217,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     from phenkg.site import build_site
     check_resources(args)
     result = build_site(load(args), args.out, args.base, base_url=args.base_url, shapes=args.shapes,
-                        ontology=args.ontology)
+                        ontology=args.ontology, endpoint=args.endpoint)
     rules = result.out / "w3id" / ".htaccess"
     say(f"{result.out}: {result.entities:,} entities, {result.files:,} files"
         + (f"; the w3id.org rules are {rules}" if rules.is_file() else "; pass --base-url for w3id.org rules"))
@@ -347,6 +347,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", type=Path, default=Path("site"), help="output directory (default: site/)")
     sub.add_argument("--base-url", metavar="URL",
                      help="where the site is published, e.g. https://you.github.io/phenkg/ (default: the base)")
+    sub.add_argument("--endpoint", metavar="URL",
+                     help="a live SPARQL endpoint the query page sends queries to (default: run them in the browser)")
     add_resource_options(sub)
     add_remote_commands(command, (JSON.name, CSV.name))
     return top

@@ -63,13 +63,16 @@ def check_base_url(base_url: str | None) -> str | None:
 
 
 def build_site(catalog: Catalog, out: Path, base: str, *, base_url: str | None = None, shapes=None,
-               ontology: Path | None = None) -> SiteResult:
+               ontology: Path | None = None, endpoint: str | None = None) -> SiteResult:
     """Write the site of `catalog` into `out` (replaced whole when the site is complete)."""
     base = base_iri(base)
     base_url = check_base_url(base_url)
+    if endpoint is not None and not is_web_url(endpoint):
+        raise PhenkgError(f"the endpoint {endpoint!r} is not an http(s) URL", hint="pass --endpoint like "
+                          "https://example.org/sparql, or leave it out to query in the browser")
     out = Path(out)
     with atomic.replacing_dir(out, owns=_owned) as staging:
-        result = _write_site(catalog, staging, base, base_url, (shapes, ontology))
+        result = _write_site(catalog, staging, base, base_url, (shapes, ontology, endpoint))
     result.out = out
     return result
 
@@ -91,7 +94,7 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
     from phenkg.serve.documents import load_documents
     from phenkg.serve.pages import Describer
 
-    shapes, ontology = resources
+    shapes, ontology, endpoint = resources
     built = build(catalog, out / "dist", base, shapes, ontology, formats=frozenset(EXPORTS))
     (out / ".dist.lock").unlink(missing_ok=True)          # the build's lock beside dist/, not a site file
     store = pyoxigraph.Store()
@@ -103,13 +106,14 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
     result = SiteResult(out, conforms=built.conforms)
     with ThreadPoolExecutor(WRITERS) as pool:
         write = _Writer(out, result, pool)
-        _write_pages(write, describer, described, documents, base=base, base_url=base_url, links=links)
+        _write_pages(write, describer, described, documents, base=base, base_url=base_url, links=links,
+                     endpoint=endpoint)
         write.drain()
     return result
 
 
 def _write_pages(write: _Writer, describer, described, documents, *, base: str, base_url: str | None,
-                 links) -> None:
+                 links, endpoint: str | None) -> None:
     from phenkg import w3id
     from phenkg.serve import browse
     from phenkg.serve.documents import with_nav
@@ -134,7 +138,7 @@ def _write_pages(write: _Writer, describer, described, documents, *, base: str, 
     write.page("", browse.home_page(describer, dataset))
     for name in browse.PAGES:
         write.page(name, browse.list_page(describer, name))
-    write.page("query", query_page(base, dataset, links=links))
+    write.page("query", query_page(base, dataset, links=links, endpoint=endpoint))
     for name in ("dataset", "void"):
         for fmt in ENTITY_FORMATS:
             response = void_response(described, documents.void, "/" + name, None, fmt.name)

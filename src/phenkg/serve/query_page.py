@@ -14,16 +14,18 @@ from phenkg.serve.pages import SERVER, Links, nav
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "query.html"
 
 
-def query_page(base: str, dataset: dict | None = None, links: Links = SERVER) -> bytes:
-    """The page; `dataset` (a build's dataset.jsonld) is embedded for search engines (Google Dataset
-    Search reads schema.org JSON-LD embedded in a page, not a separate file)."""
+def query_page(base: str, dataset: dict | None = None, links: Links = SERVER, endpoint: str | None = None) -> bytes:
+    """The page (a static site's runs queries in the browser, or sends them to `endpoint`); `dataset`
+    (a build's dataset.jsonld) is embedded for search engines (Google Dataset Search reads schema.org
+    JSON-LD embedded in a page, not a separate file)."""
     items = examples(base)
     buttons = "\n".join(f'<li><button type="button" class="example" data-index="{i}">'
                         f"{escape(title)}</button></li>" for i, (title, _) in enumerate(items))
     data = script_json([{"title": t, "query": q} for t, q in items])
     text = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         nav=nav(links), root=escape(links.root, quote=True),
-        links_json=script_json({"root": links.root, "suffix": links.suffix, "static": bool(links.suffix)}),
+        links_json=script_json({"root": links.root, "suffix": links.suffix, "static": bool(links.suffix),
+                                **({"endpoint": endpoint} if endpoint else {})}),
         examples=buttons, examples_json=data, base_json=script_json(base), first=escape(items[0][1]),
         dataset=(f'<script type="{JSONLD.media_type}">\n{script_json(dataset, indent=1)}\n</script>\n'
                  if dataset else ""))
