@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from phenkg import graph
 from phenkg.cli import parser
 from phenkg.export import TrigFromTurtle, atomic_output, build, graph_name
-from phenkg.formats import EXPORTS
+from phenkg.formats import CITATIONS, EXPORTS
 
 from .conftest import BASE, DATA
 
@@ -47,7 +47,7 @@ def expected(catalog) -> set[str]:
 def test_format_table_matches_cli_choices():
     export = next(a for a in parser()._subparsers._group_actions[0].choices["export"]._actions
                   if a.dest == "format")
-    assert sorted(export.choices) == sorted(EXPORTS)
+    assert sorted(export.choices) == sorted([*EXPORTS, *CITATIONS])
     assert len({f.extension for f in EXPORTS.values()}) == len(EXPORTS)
 
 

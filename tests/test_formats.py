@@ -16,6 +16,7 @@ import pytest
 
 from phenkg import formats
 from phenkg.cli import parser
+from phenkg.serve import citations
 from phenkg.serve import negotiate as nego
 from phenkg.vocab import PREFIXES, compact_iri
 
@@ -67,10 +68,10 @@ def test_the_table_has_one_entry_per_name_media_type_and_extension():
 def test_cli_export_choices_are_the_table_exports():
     subcommands = parser()._subparsers._group_actions[0].choices
     export = next(a for a in subcommands["export"]._actions if a.dest == "format")
-    assert export.choices == list(formats.EXPORTS)
+    assert export.choices == [*formats.EXPORTS, *formats.CITATIONS]
 
 
-@pytest.mark.parametrize("offers", [nego.RESULTS, nego.GRAPH, nego.PAGE])
+@pytest.mark.parametrize("offers", [nego.RESULTS, nego.GRAPH, nego.PAGE, citations.OFFERS])
 def test_negotiation_offers_are_table_entries(offers):
     assert all(offer is formats.BY_NAME[offer.name] for offer in offers)
 

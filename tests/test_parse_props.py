@@ -178,3 +178,75 @@ def test_hidden_characters_are_removed_with_their_line(hidden):
     with tempfile.TemporaryDirectory() as tmp:
         write_catalog(catalog, Path(tmp))
         assert len(read_catalog(Path(tmp)).papers) == len(catalog.papers)
+
+
+# -- issue 14's forms, mixed into generated lists: import(render(import(x))) == import(x) ------------------
+NAMES = ["Ann One", "Bob Two", "Carl Three", "Dana Four", "Weinan E", "Eve Five", "Finn Six"]
+WORDS = ["Grokking", "Double Descent", "Neural Collapse", "Lottery Tickets", "Sharpness", "Memorization"]
+
+
+@st.composite
+def entry_in_some_form(draw, serial: int) -> list[str]:
+    """One entry written in one of the forms issue 14 lists (title link markup, bold titles, author
+    blocks, ';' separators, a final initial's full stop, HTML comments, code links)."""
+    title = f"{draw(st.sampled_from(WORDS))} Study {serial}"
+    url = f"https://arxiv.org/abs/21{serial // 100:02d}.{serial % 100:05d}"
+    link = draw(st.sampled_from(["[[paper]]({u})", "[[paper]({u})]", "([paper]({u}))", "[paper]({u})", "none"]))
+    if link == "none":
+        head = f"- {title}?"
+    else:
+        shown = f"**{title}**" if draw(st.booleans()) else title
+        head = f"- {shown}. {link.format(u=url)}"
+    if draw(st.booleans()):
+        head += f" [[code](https://github.com/lab/repo{serial})]"
+    names = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True))
+    separator = draw(st.sampled_from([", ", "; "]))
+    venue = draw(st.sampled_from(["", " *ICLR 2021*", " *NeurIPS 2020 Workshop*"]))
+    authors = separator.join(names) + "." + venue
+    lines = [head]
+    form = draw(st.sampled_from(["plain", "details-closed", "details-lines"]))
+    if form == "plain":
+        lines.append(f"  - {authors}")
+    elif form == "details-closed":
+        lines.append(f"  <details><summary>Author List</summary> {authors}</details>")
+    else:
+        lines += ["  <details>", "  <summary>Author List</summary>", f"  {authors}", "  </details>"]
+    if draw(st.booleans()):
+        lines.append(f"  - Key Word: {draw(st.sampled_from(WORDS))}; Theory.")
+    if draw(st.booleans()):
+        comment = " <!-- a note to the curator -->" if draw(st.booleans()) else ""
+        lines.append(f"  - Digest: We look at case {serial}.{comment}")
+    if draw(st.booleans()):
+        lines.insert(draw(st.integers(1, len(lines))), "<!-- hidden line -->")
+    return lines
+
+
+@st.composite
+def list_with_issue14_forms(draw) -> str:
+    lines = ["# Generated List", ""] if draw(st.booleans()) else []
+    serial = 0
+    for topic in draw(st.lists(st.sampled_from(["Alpha", "Beta", "Gamma"]), min_size=1, max_size=3, unique=True)):
+        lines += [f"## {topic}", ""]
+        for group in draw(st.lists(st.sampled_from(["2021", "2020", "2019 and Before"]), min_size=1, max_size=2,
+                                   unique=True)):
+            summary = draw(st.booleans())
+            lines += [f"<details><summary>{topic}: {group}</summary>" if summary else f"### {topic}: {group}", ""]
+            for _ in range(draw(st.integers(1, 3))):
+                serial += 1
+                lines += [*draw(entry_in_some_form(serial)), ""]
+            if summary:
+                lines += ["</details>", ""]
+    if draw(st.booleans()):
+        lines += ["## Changelog", "", "The list was started in 2021.", ""]
+    return "\n".join(lines)
+
+
+@SETTINGS
+@given(list_with_issue14_forms())
+def test_issue14_forms_round_trip_through_render(text):
+    catalog = parse(text, "generated.md")
+    assert len(catalog.papers) == text.count(" Study "), "an entry was folded into another or lost"
+    assert not [p for p in catalog.problems if p.severity == "error"]
+    again = parse(render(catalog), "rendered.md")
+    assert [p.content() for p in again.papers] == [p.content() for p in catalog.papers]
+    assert [(t.key, t.name, t.years) for t in again.topics] == [(t.key, t.name, t.years) for t in catalog.topics]

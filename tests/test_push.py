@@ -1,4 +1,4 @@
-"""`phenkg push` and `phenkg query` against real stores (Oxigraph, Virtuoso if installed) and failing ones.
+"""`phenkg push` and `phenkg query` against a real Oxigraph and failing stores (Virtuoso: test_virtuoso.py).
 
 Every server listens on 127.0.0.1 on a free port and is stopped by the fixture or test that started it.
 """
@@ -10,7 +10,6 @@ import contextlib
 import http.server
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -564,52 +563,6 @@ def test_local_query_formats(capsys) -> None:
                       "--data", str(DATA))
     assert nt.strip() == f"<{BASE}topic/empirical-study> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> " \
                          "<http://www.w3.org/2004/02/skos/core#Concept> ."
-
-
-# -- Virtuoso (optional) ---------------------------------------------------------------------------------
-VIRTUOSO = shutil.which("virtuoso-t")
-
-
-@pytest.mark.skipif(VIRTUOSO is None, reason="Virtuoso is not installed (Debian: apt-get install "
-                    "virtuoso-opensource); the round trip against it is optional")
-@pytest.mark.slow
-def test_virtuoso_round_trip(tmp_path, capsys) -> None:
-    port, http_port = free_port(), free_port()
-    ini = tmp_path / "virtuoso.ini"
-    ini.write_text(f"""[Database]
-DatabaseFile = {tmp_path}/virtuoso.db
-ErrorLogFile = {tmp_path}/virtuoso.log
-TransactionFile = {tmp_path}/virtuoso.trx
-xa_persistent_file = {tmp_path}/virtuoso.pxa
-[Parameters]
-ServerPort = 127.0.0.1:{port}
-DirsAllowed = {tmp_path}
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-[SPARQL]
-ResultSetMaxRows = 100000
-""")
-    proc = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(http_port, proc, 60)
-        isql = shutil.which("isql-vt") or shutil.which("isql")
-        subprocess.run([isql, f"127.0.0.1:{port}", "dba", "dba",
-                        'exec=GRANT SPARQL_UPDATE TO "SPARQL";'], check=True, capture_output=True, timeout=60)
-        graph = "https://example.org/graph/phenkg"
-        url = f"http://127.0.0.1:{http_port}/sparql"
-        code, _, err = run(capsys, "push", "--data", str(DATA), "--endpoint", url, "--graph", graph,
-                           "--replace", "--protocol", "update", "--batch", "2000")
-        assert code == 0, err
-        for title, query in example_queries():
-            scoped = with_prefixes(query).replace("WHERE {", f"FROM <{graph}> WHERE {{", 1)
-            code, local, _ = run(capsys, "query", query, "--data", str(DATA), "--format", "json")
-            code, remote, err = run(capsys, "query", scoped, "--endpoint", url, "--format", "json")
-            assert code == 0, (title, err)
-            assert rows(json.loads(remote)) == rows(json.loads(local)), title
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def test_no_servers_left_behind() -> None:

@@ -87,32 +87,59 @@ def check_data_dir(data: Path) -> None:
 
 # -- import, render, fmt, stats -------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
+    from phenkg.multilist import merge
+    from phenkg.store import REPORT, SOURCE, previous_source, read_catalog, write_catalog
+
+    paths = [Path(x) for x in args.list]
+    given = [name for name in ("repository", "commit", "date") if getattr(args, name)]
+    if len(paths) > 1 and given:
+        raise PhenkgError(f"--{given[0]} describes one list, and {len(paths)} were given; nothing was written",
+                          hint="import the lists, then record each one's provenance in source.yaml (the "
+                               "first) and sources.yaml (the others)")
+    existing = read_catalog(args.data) if args.add and (args.data / SOURCE).exists() else None
+    read = [read_one(path, args.format) for path in paths]
+    files = {existing.source.file, *(x.file for x in existing.sources)} if existing else set()
+    for raw, catalog in read:       # each list's copy in data/ has its own name
+        if existing and any((args.data / f).read_bytes() == raw for f in files if (args.data / f).is_file()):
+            raise PhenkgError(f"{args.data} already holds the list {catalog.source.title!r}; nothing was written",
+                              hint="import it again without --add to replace it")
+        base = catalog.source.file.removesuffix(".md")
+        catalog.source.file = next(f"{base}{n or ''}.md" for n in range(len(read) + len(files) + 1)
+                                   if f"{base}{n or ''}.md" not in files)
+        files.add(catalog.source.file)
+    first = read[0][1]
+    keep = {} if existing else previous_source(args.data, read[0][0])
+    for name in ("repository", "commit", "date"):
+        setattr(first.source, name, getattr(args, name) or keep.get(name))
+    catalogs = [existing, *(c for _, c in read)] if existing else [c for _, c in read]
+    catalog = merge(catalogs) if len(catalogs) > 1 else first
+    if not args.force and not existing:
+        refuse_to_overwrite(catalog, args.data)
+    added = {c.source.file: raw for raw, c in (read if existing else read[1:])}
+    write_catalog(catalog, args.data, None if existing else read[0][0], added)
+    return report_import(catalog, args.data / REPORT, str(paths[0]))
+
+
+def read_one(path: Path, fmt: str | None) -> tuple[bytes, Catalog]:
+    """One list's bytes and catalog, its problems folded (importreport.fold_list_wide)."""
+    from phenkg.grammars import read_list
     from phenkg.importreport import fold_list_wide
     from phenkg.keys import slug
-    from phenkg.parse import decode, parse
+    from phenkg.parse import decode
     from phenkg.progress import Progress
-    from phenkg.store import REPORT, previous_source, write_catalog
 
-    path = Path(args.list)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise PhenkgError(f"cannot read the list: {exc.strerror}", path=str(path)) from exc
     text, early = decode(raw, str(path))
     progress = Progress(f"parsing {path.name}", total=text.count("\n") + 1, unit="lines")
-    catalog = parse(text, path=str(path), progress=progress)
+    catalog = read_list(text, path=str(path), progress=progress, fmt=fmt)
     progress.done(f"{len(catalog.papers):,} papers")
     catalog.problems[:0] = early
     catalog.problems = fold_list_wide(catalog.problems, entry_count(catalog))
-    source = catalog.source
-    source.file = slug(source.title) + ".md"
-    keep = previous_source(args.data, raw)
-    for name in ("repository", "commit", "date"):
-        setattr(source, name, getattr(args, name) or keep.get(name))
-    if not args.force:
-        refuse_to_overwrite(catalog, args.data)
-    write_catalog(catalog, args.data, raw)
-    return report_import(catalog, args.data / REPORT, str(path))
+    catalog.source.file = slug(catalog.source.title) + ".md"
+    return raw, catalog
 
 
 def refuse_to_overwrite(catalog: Catalog, data: Path) -> None:
@@ -262,7 +289,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     from phenkg.remote import Auth, Endpoints, public, timeout_from
 
     endpoints = Endpoints.derive(args.endpoint, args.query_endpoint, args.update_endpoint)
-    auth = Auth.from_options(args.user, args.password, args.token)
+    auth = Auth.from_options(args.user, args.password, args.token, scheme=args.auth)
     timeout = timeout_from(args.timeout)
     catalog = load(args)
     progress = Progress(f"pushing to {public(args.endpoint)}", total=len(catalog.papers), unit="papers")
@@ -279,7 +306,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     query = with_prefixes(read_query(args.sparql))
     if args.endpoint:
-        auth = Auth.from_options(args.user, args.password, args.token)
+        auth = Auth.from_options(args.user, args.password, args.token, scheme=args.auth)
         answer = remote_answer(Endpoints.derive(args.endpoint).query, query, auth, timeout_from(args.timeout))
     else:
         answer = local_answer(load(args), args.base, query)
@@ -297,8 +324,13 @@ usual first commands:
 """
 
 
+def grammar_names() -> list[str]:
+    from phenkg.grammars import FORMATS
+    return list(FORMATS)
+
+
 def parser() -> argparse.ArgumentParser:
-    from phenkg.formats import CSV, EXPORTS, JSON, TURTLE
+    from phenkg.formats import CITATIONS, CSV, EXPORTS, JSON, TURTLE
     from phenkg.vocab import DEFAULT_BASE
 
     top = argparse.ArgumentParser(prog="phenkg", description=USAGE,
@@ -321,11 +353,16 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     sub = command("import", cmd_import, "parse an awesome list (Markdown) into data/")
-    sub.add_argument("list", help="the list's Markdown file")
+    sub.add_argument("list", nargs="+", help="the list's Markdown file; several lists make one catalog, a paper "
+                     "they share one paper with a listing from each")
     sub.add_argument("--repository", help="the upstream repository URL, recorded as provenance")
     sub.add_argument("--commit", help="the upstream commit the list was taken from")
     sub.add_argument("--date", help="the date of that commit (YYYY-MM-DD)")
     sub.add_argument("--force", action="store_true", help="replace curated data in --data that the import would change")
+    sub.add_argument("--add", action="store_true", help="add the list(s) to the catalog already in --data, "
+                     "as further sources (a paper already there gets a listing from each)")
+    sub.add_argument("--format", choices=grammar_names(), help="read every section with this grammar "
+                     "(default: detected per section)")
     sub = command("render", cmd_render, "write data/ back as a Markdown list")
     sub.add_argument("-o", "--output", help="output file (default: standard output)")
     sub = command("fmt", cmd_fmt, "rewrite data/ in its canonical form")
@@ -334,8 +371,8 @@ def parser() -> argparse.ArgumentParser:
     sub = command("validate", cmd_validate, "check the graph against the SHACL shapes")
     sub.add_argument("--format", choices=["text", TURTLE.name], default="text")
     add_resource_options(sub, ontology=False)
-    sub = command("export", cmd_export, "write the graph in one RDF format")
-    sub.add_argument("--format", required=True, choices=list(EXPORTS))
+    sub = command("export", cmd_export, "write the graph in one RDF format, or its papers as citations")
+    sub.add_argument("--format", required=True, choices=[*EXPORTS, *CITATIONS])
     sub.add_argument("-o", "--output", default="-", help="output file, '-' for standard output (default)")
     sub = command("build", cmd_build, "graph, validation, every export and the dataset description")
     sub.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist/)")
@@ -400,6 +437,8 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser], results
                      "$PHENKG_PASSWORD)")
     sub.add_argument("--password", help="password (prefer $PHENKG_PASSWORD)")
     sub.add_argument("--token", help="bearer token (prefer $PHENKG_TOKEN)")
+    sub.add_argument("--auth", choices=["basic", "digest"], default="basic",
+                     help="how --user is sent: basic (default), or digest (Virtuoso's -auth endpoints)")
     sub = command("query", cmd_query, "run a SPARQL query on the local graph or a remote endpoint")
     sub.add_argument("sparql", help="the query text, or @FILE to read it from a file")
     sub.add_argument("--endpoint", help="remote SPARQL endpoint (default: the local graph)")
@@ -408,6 +447,7 @@ def add_remote_commands(command: Callable[..., argparse.ArgumentParser], results
     sub.add_argument("--user")
     sub.add_argument("--password")
     sub.add_argument("--token")
+    sub.add_argument("--auth", choices=["basic", "digest"], default="basic")
 
 
 # one-shot commands build millions of small objects and free them at exit: the cyclic garbage

@@ -34,8 +34,10 @@ import pyoxigraph as ox
 
 from phenkg import atomic, graph, jsonld, ntriples, storedir
 from phenkg.atomic import atomic_output
+from phenkg.cite.reference import KEYS_FILE, keys_json
+from phenkg.cite.write import CFF_NAME, citation_cff
 from phenkg.errors import PhenkgError
-from phenkg.formats import EXPORTS, JSONLD, Format
+from phenkg.formats import CITATIONS, EXPORTS, JSONLD, Format
 from phenkg.model import Catalog
 from phenkg.progress import Progress
 from phenkg.vocab import PREFIXES, SH, Iris
@@ -44,7 +46,7 @@ STEM = "phenkg"
 # every file a build writes (tests/test_build_atomic.py checks this against a build)
 OUTPUTS = frozenset({*(f"{STEM}.{f.extension}" for f in EXPORTS.values()), "validation.ttl", "validation.txt",
                      "void.ttl", "dataset.jsonld", "ontology.ttl", "ontology.html", storedir.STORE,
-                     storedir.FIGURES})
+                     storedir.FIGURES, CFF_NAME, KEYS_FILE})
 PARALLEL = 7_500  # papers (about 500,000 triples) from which a build uses both cores
 
 
@@ -136,7 +138,15 @@ def write_from_ntriples(fmt: Format, chunks: Iterable[bytes], out: ByteSink, bas
 
 
 def export_to(catalog: Catalog, fmt: str, output: str, base: str) -> None:
-    """Write the whole graph in one format to `output` ('-' for standard output)."""
+    """Write the whole graph in one format to `output` ('-' for standard output); a citation format
+    (CITATIONS) writes every paper, in list order (phenkg.cite)."""
+    if fmt in CITATIONS:
+        from phenkg import cite
+
+        body = cite.export_citations(cite.store_of(catalog, base), base, CITATIONS[fmt])
+        with atomic_output(output) as out:
+            out.write(body)
+        return
     progress = Progress(f"export {fmt}", len(catalog.papers), "papers")
     with atomic_output(output) as out:
         write_format(EXPORTS[fmt], graph.blocks(catalog, base, progress), out, base)
@@ -227,19 +237,29 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
         stats = describe.GraphStats.of_ntriples(ntriples.file_chunks(nt_path))
         if storedir.STORE in formats:   # what `phenkg serve --dist` opens at once
             files += storedir.write_store(nt_path, out_dir, triples)
+            files += _citation_keys(out_dir)
         for future in derived:
             files += future.result()
         result = (validation.result() if validation is not None
                   else validate_files(nt_path, out_dir, lines_of, streamed=False, shapes=shapes))
     dumps = [(EXPORTS[name], _path(out_dir, name)) for name in EXPORTS if name in formats]
     for name, payload in [*describe.description_files(catalog, stats, dumps, base).items(),
-                          *ontology_files(ontology).items()]:
+                          *ontology_files(ontology).items(), (CFF_NAME, citation_cff(catalog.source, base))]:
         with atomic_output(out_dir / name) as out:
             out.write(payload)
         files.append(out_dir / name)
     result.triples = triples
     result.files = sorted([*result.files, nt_path, *files])
     return result
+
+
+def _citation_keys(out_dir: Path) -> list[Path]:
+    """The list's citation keys beside the query store, so no server computes them (phenkg.cite)."""
+    store = ox.Store.read_only(str(out_dir / storedir.STORE))
+    with atomic_output(out_dir / KEYS_FILE) as out:
+        out.write(keys_json(store))
+    del store
+    return [out_dir / KEYS_FILE]
 
 
 def _pool(stack: contextlib.ExitStack, initializer: Callable, initargs: tuple) -> ProcessPoolExecutor:

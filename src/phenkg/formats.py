@@ -80,15 +80,25 @@ SVG = Format("svg", "image/svg+xml", "svg")
 ICON = Format("ico", "image/x-icon", "ico")
 WASM = Format("wasm", "application/wasm", "wasm")
 PLAIN_JSON = Format("figures", "application/json", "json")    # store.json: the query store's figures
+# citations (phenkg.cite): of a paper, of the papers of an entity, of the whole list; the dataset's CITATION.cff
+BIBTEX = Format("bibtex", "application/x-bibtex", "bib", ("bib",))
+CSLJSON = Format("csljson", "application/vnd.citationstyles.csl+json", "csl.json", ("csl-json", "csl"))
+RIS = Format("ris", "application/x-research-info-systems", "ris")
+BIBLIOGRAPHY = Format("bibliography", "text/x-bibliography", "ref.txt", ("reference",))   # plain references
+CFF = Format("cff", "application/yaml", "cff")
 
 TABLE = (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML, N3, JSON, XML, CSV, TSV, HTML, TEXT, JAVASCRIPT, STYLESHEET,
-         SVG, ICON, WASM)
+         SVG, ICON, WASM, BIBTEX, CSLJSON, RIS, BIBLIOGRAPHY, CFF)
 BY_NAME: dict[str, Format] = {f.name: f for f in TABLE}
 
 # `phenkg export --format` and the dumps `phenkg build` writes, in this order
 EXPORTS: dict[str, Format] = {f.name: f for f in (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML)}
-# files of a built dist/ by extension: the dumps, dataset.jsonld, validation.txt, ontology.html, store.json
-DOWNLOADS: dict[str, Format] = {f".{f.extension}": f for f in (*EXPORTS.values(), TEXT, HTML, PLAIN_JSON)}
+# `phenkg export --format` of citations of the whole list (phenkg.cite), after EXPORTS
+CITATIONS: dict[str, Format] = {f.name: f for f in (BIBTEX, CSLJSON, RIS)}
+# files of a built dist/ by extension: the dumps, dataset.jsonld, validation.txt, ontology.html, store.json,
+# CITATION.cff
+DOWNLOADS: dict[str, Format] = {f".{f.extension}": f for f in (*EXPORTS.values(), TEXT, HTML, PLAIN_JSON,
+                                                               BIBTEX, RIS, CFF)}
 STATIC: dict[str, Format] = {f".{f.extension}": f for f in (JAVASCRIPT, STYLESHEET, SVG, ICON, WASM)}
 UNKNOWN = "application/octet-stream"
 

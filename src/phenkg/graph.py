@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from phenkg import ntriples
-from phenkg.keys import arxiv_id, arxiv_year, openreview_id
+from phenkg.keys import arxiv_id, arxiv_year, openreview_id, slug
 from phenkg.model import Catalog, EntityKeys, Paper, Source, Topic, Venue, repo_name
 from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, XSD, Iris, encoded_iri
 
@@ -65,11 +65,13 @@ class Context:
     iris: Iris
     keys: EntityKeys
     source: str
+    added: dict[str, str] = field(default_factory=dict)   # an added list's file -> its IRI (data/sources.yaml)
 
     @classmethod
     def of(cls, catalog: Catalog, base: str) -> Context:
         iris = Iris(base)
-        return cls(iris, catalog.keys, iris.source(catalog.source.commit))
+        added = {x.file: iris.source(x.commit or slug(x.file)) for x in catalog.sources}
+        return cls(iris, catalog.keys, iris.source(catalog.source.commit), added)
 
 
 def named_triples(s: str, name: str, *classes: str) -> Iterator[str]:
@@ -107,9 +109,14 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{s} {p(SCHEMA, 'publication')} {iri(ctx.iris.venue(paper.venue.key))} ."
         if paper.venue.year is not None:
             yield f"{s} {p(ph, 'publicationYear')} {integer(paper.venue.year)} ."
+    if paper.date:      # as the list prints it: '2015' or '2019-02'
+        yield f"{s} {p(SCHEMA, 'datePublished')} {lit(paper.date)} ."
+        if paper.venue is None or paper.venue.year is None:
+            yield f"{s} {p(ph, 'publicationYear')} {integer(int(paper.date[:4]))} ."
     yield from link_triples(s, paper, ctx)
     yield from listing_triples(s, paper, ctx)
-    yield f"{s} {DERIVED} {iri(ctx.source)} ."
+    for source in dict.fromkeys(ctx.added.get(x.source or "", ctx.source) for x in paper.listings) or [ctx.source]:
+        yield f"{s} {DERIVED} {iri(source)} ."
 
 
 def authorship_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
@@ -160,7 +167,7 @@ def listing_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{node} {_A} {p(PROV, 'Entity')} ."
         yield f"{node} {p(ph, 'paper')} {s} ."
         yield f"{node} {p(ph, 'topic')} {topic} ."
-        yield f"{node} {DERIVED} {iri(ctx.source)} ."
+        yield f"{node} {DERIVED} {iri(ctx.added.get(listing.source or '', ctx.source))} ."
         if listing.year is not None:
             yield f"{node} {p(ph, 'listYear')} {integer(listing.year)} ."
             if listing.year not in years_seen:
@@ -218,8 +225,8 @@ def repo_triples(key: str, url: str, ctx: Context, citing: Iterable[str] = ()) -
         yield f"{s} {p(SCHEMA, 'citation')} {iri(paper)} ."
 
 
-def source_triples(source: Source, ctx: Context) -> Iterator[str]:
-    s = iri(ctx.source)
+def source_triples(source: Source, ctx: Context, node: str | None = None) -> Iterator[str]:
+    s = iri(node or ctx.source)
     yield from named_triples(s, source.title, p(PHENKG, "SourceList"), p(PROV, "Entity"))
     if source.repository:
         yield f"{s} {p(DCTERMS, 'source')} {iri(source.repository)} ."
@@ -234,6 +241,8 @@ def blocks(catalog: Catalog, base: str, progress: Callable[[int], None] | None =
     (see the module's docstring)."""
     ctx = Context.of(catalog, base)
     yield block(source_triples(catalog.source, ctx))
+    for added in catalog.sources:
+        yield block(source_triples(added, ctx, ctx.added[added.file]))
     yield block(scheme_triples(ctx))
     for order, topic in enumerate(catalog.topics, start=1):
         yield block(topic_triples(topic, order, ctx))
@@ -295,7 +304,7 @@ def source_lines(catalog: Catalog, base: str) -> Callable[[str], str | None]:
     file = catalog.source.file
     keys = catalog.keys
     for paper in catalog.papers:
-        lines = [f"{file}:{x.line}" for x in paper.listings if x.line is not None]
+        lines = [f"{x.source or file}:{x.line}" for x in paper.listings if x.line is not None]
         if not lines:
             continue
         where[iris.paper(paper.key)] = lines

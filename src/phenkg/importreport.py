@@ -63,7 +63,7 @@ def summary_lines(problems: list[Problem], where: str, report: str) -> list[str]
                      key=lambda p: (RANK[p.severity], p.line))
     for p in serious[:LOCATED]:
         entry = f" [{p.entry[:60]}]" if p.entry else ""
-        lines.append(f"{where}:{p.line}: {p.severity}: {p.message}{entry}")
+        lines.append(f"{p.file or where}:{p.line}: {p.severity}: {p.message}{entry}")
     if len(serious) > LOCATED:
         lines.append(f"... and {len(serious) - LOCATED:,} more, each with its line, in {report}")
     return lines

@@ -47,6 +47,7 @@ class Listing:
     year: int | None = None
     line: int | None = None
     year_label: str | None = None  # a year group printed as a range ('2019 and Before'); year is then None
+    source: str | None = None  # the file of the added list that shows it (data/sources.yaml); None: source.yaml's
 
 
 @dataclass(slots=True)
@@ -60,6 +61,8 @@ class Paper:
     keywords: list[str] = field(default_factory=list)
     digest: str | None = None
     listings: list[Listing] = field(default_factory=list)
+    date: str | None = None       # as a list gives it ('2015', '2019-02'); the seed's family has none
+    more_authors: bool = False    # the list names the first authors, then 'et al.'
 
     @property
     def code_urls(self) -> list[str]:
@@ -68,7 +71,8 @@ class Paper:
     def content(self) -> tuple:
         """Everything but the source lines: what two copies of a paper should agree on."""
         return (self.key, self.title, self.url, [(x.kind, x.url) for x in self.links], self.authors,
-                self.venue, self.keywords, self.digest, [(x.topic, x.year, x.year_label) for x in self.listings])
+                self.venue, self.keywords, self.digest, self.date, self.more_authors,
+                [(x.topic, x.year, x.year_label) for x in self.listings])
 
 
 @dataclass(slots=True)
@@ -99,6 +103,7 @@ class Problem:
     message: str
     severity: str = "warning"  # error: the item was not imported; warning: imported, review it; info
     entry: str | None = None
+    file: str | None = None    # the added list the line is in (several lists in one data/); None: source.yaml's
 
 
 @dataclass
@@ -109,6 +114,7 @@ class Catalog:
     topics: list[Topic]
     papers: list[Paper]
     problems: list[Problem] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)   # lists added to the first one (data/sources.yaml)
 
     @cached_property
     def keys(self) -> EntityKeys:

@@ -68,7 +68,17 @@ def remote_answer(url: str, query: str, auth: Auth, timeout: float) -> dict | by
     """The store's answer; a query it rejects as malformed is a BadQueryError, other failures RemoteError."""
     if query_type(query) in ("CONSTRUCT", "DESCRIBE"):
         return sparql_graph(url, query, auth=auth, timeout=timeout)
-    return sparql_json(url, query, auth=auth, timeout=timeout, user_query=True)
+    return sparql_1_1(sparql_json(url, query, auth=auth, timeout=timeout, user_query=True))
+
+
+def sparql_1_1(answer: dict) -> dict:
+    """The answer in the SPARQL 1.1 JSON results format: Virtuoso still writes the older
+    "typed-literal" type, which SPARQL 1.1 spells "literal" with a "datatype"."""
+    for binding in answer.get("results", {}).get("bindings", []):
+        for term in binding.values():
+            if term.get("type") == "typed-literal":
+                term["type"] = "literal"
+    return answer
 
 
 def compact(term: dict) -> str:

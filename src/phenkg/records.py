@@ -16,6 +16,8 @@ from phenkg.model import Link, Listing, Paper, Problem, Source, Topic, Venue
 YEARS = (1800, 2100)  # a year heading, venue year or topic year outside these is a typo
 LINES = (1, 100_000_000)  # a line of the Markdown list
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+ET_AL = re.compile(r"et al\.")  # more_authors: the list names only the first authors
+DATE = re.compile(r"(?:1[89]|20)\d\d(?:-(?:0[1-9]|1[0-2]))?")  # a date as a list gives it: 2015 or 2019-02
 SEVERITIES = ("error", "warning", "info")
 _KINDS = {dict: "a mapping", list: "a list", str: "text", int: "a number", type(None): "empty"}
 _HINTS = {
@@ -24,7 +26,8 @@ _HINTS = {
     str: "write one value; quote it (\"...\") if it holds ': ' or starts with a sign like [ { & * ! |",
     int: "write a whole number in decimal, e.g. 2022",
 }
-PAPER_FIELDS = frozenset({"key", "title", "url", "links", "authors", "venue", "keywords", "digest", "listings"})
+PAPER_FIELDS = frozenset({"key", "title", "url", "links", "authors", "more_authors", "venue", "date", "keywords",
+                          "digest", "listings"})
 
 
 class Invalid(Exception):
@@ -148,6 +151,11 @@ def read_source(raw: Any) -> Source:
                   commit=rec.text("commit"), date=rec.text("date"), preamble=rec.text("preamble"))
 
 
+def read_sources(raw: Any) -> list[Source]:
+    """data/sources.yaml: the lists added to source.yaml's, each as source.yaml holds one."""
+    return [read_source(item) for item in top_list(raw, "sources", True)]
+
+
 def read_topics(raw: Any) -> list[Topic]:
     topics: list[Topic] = []
     seen: dict[str, int] = {}
@@ -164,7 +172,7 @@ def read_topics(raw: Any) -> list[Topic]:
 
 _VENUE = frozenset({"printed", "name", "year", "qualifier"})
 _LINK = frozenset({"kind", "url"})
-_LISTING = frozenset({"topic", "year", "line", "year_label"})
+_LISTING = frozenset({"topic", "year", "line", "year_label", "source"})
 
 
 @overload
@@ -208,7 +216,8 @@ def read_paper(raw: Any, index: int) -> Paper:
         links=[Link(x.text("kind", True), web_url(x, "url", True)) for x in rec.records("links", _LINK)],
         authors=rec.texts("authors"), venue=venue, keywords=rec.texts("keywords"), digest=rec.text("digest"),
         listings=[Listing(x.text("topic", True), x.integer("year", YEARS), x.integer("line", LINES),
-                          x.text("year_label")) for x in rec.records("listings", _LISTING)])
+                          x.text("year_label"), x.text("source")) for x in rec.records("listings", _LISTING)],
+        date=rec.text("date", pattern=DATE), more_authors=rec.text("more_authors", pattern=ET_AL) is not None)
 
 
 def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:
@@ -232,10 +241,11 @@ def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:
 def read_problems(raw: Any) -> list[Problem]:
     problems = []
     for i, item in enumerate(top_list(raw, "report", False)):
-        rec = Record(item, (i,), f"problem #{i + 1}", frozenset({"line", "severity", "code", "entry", "message"}))
+        rec = Record(item, (i,), f"problem #{i + 1}",
+                     frozenset({"line", "file", "severity", "code", "entry", "message"}))
         severity = rec.text("severity") or "warning"
         if severity not in SEVERITIES:
             raise rec.fail("severity", f"'{severity}' is not a severity", f"one of {', '.join(SEVERITIES)}")
         problems.append(Problem(rec.integer("line", LINES, True), rec.text("code", True), rec.text("message", True),
-                                severity, rec.text("entry")))
+                                severity, rec.text("entry"), rec.text("file")))
     return problems

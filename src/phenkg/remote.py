@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from phenkg.digest import Digest
 from phenkg.errors import BadQueryError, PhenkgError, RemoteError
 from phenkg.formats import HTML, NTRIPLES
 
@@ -90,17 +91,29 @@ def timeout_from(value: float | str | None, environ: Mapping[str, str] = os.envi
     return seconds
 
 
+AUTH_SCHEMES = ("basic", "digest")
+
+
 @dataclass
 class Auth:
-    """HTTP credentials; `repr` and messages never show the secret."""
+    """HTTP credentials; `repr` and messages never show the secret. `scheme` says how a user and
+    password are sent: Basic, or Digest (Virtuoso's authenticated endpoints; see digest.py)."""
 
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
+    scheme: str = "basic"
+    digest: Digest | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.scheme not in AUTH_SCHEMES:
+            raise PhenkgError(f"unknown auth scheme {self.scheme!r}", hint=f"one of {', '.join(AUTH_SCHEMES)}")
+        if self.scheme == "digest" and self.user is not None and self.digest is None:
+            self.digest = Digest(self.user, self.password or "")
 
     @classmethod
     def from_options(cls, user: str | None = None, password: str | None = None, token: str | None = None,
-                     environ: Mapping[str, str] = os.environ) -> Auth:
+                     environ: Mapping[str, str] = os.environ, scheme: str = "basic") -> Auth:
         """Credentials from options, the password and token falling back to $PHENKG_PASSWORD and
         $PHENKG_TOKEN."""
         password = password or environ.get("PHENKG_PASSWORD")
@@ -108,11 +121,16 @@ class Auth:
         if user and password is None:
             raise PhenkgError(f"--user {user} was given without a password",
                               hint="set $PHENKG_PASSWORD (or pass --password)")
-        return cls(user, password, token)
+        if scheme == "digest" and not user:
+            raise PhenkgError("--auth digest needs --user", hint="with $PHENKG_PASSWORD")
+        return cls(user, password, token, scheme)
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, method: str = "GET", url: str = "/") -> dict[str, str]:
         if self.token:
             return {"Authorization": f"Bearer {self.token}"}
+        if self.digest is not None:
+            header = self.digest.header(method, url)
+            return {"Authorization": header} if header else {}
         if self.user is not None:
             raw = f"{self.user}:{self.password or ''}".encode()
             return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
@@ -121,7 +139,8 @@ class Auth:
     def describe(self) -> str:
         if self.token:
             return "a bearer token"
-        return f"user {self.user!r}" if self.user else "no credentials"
+        how = " with Digest" if self.digest is not None else ""
+        return f"user {self.user!r}{how}" if self.user else "no credentials"
 
 
 def shorten(answer: Response, limit: int = 300) -> str:
@@ -130,7 +149,8 @@ def shorten(answer: Response, limit: int = 300) -> str:
     if "html" in answer.headers.get("content-type", "") or text.lstrip().startswith("<"):
         text = re.sub(r"(?is)<(script|style)\b.*?</\1>|<[^>]*>", " ", text)
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{text} {answer.note}".strip() if answer.note else text
 
 
 # Statuses with which a URL says it does not take this kind of request (a query URL, a read-only server).
@@ -147,7 +167,8 @@ def http_failure(url: str, status: int, detail: str, auth: Auth, doing: str, *,
         return RemoteError(f"{where} refused the credentials while {doing} "
                            f"(HTTP 401, sent {auth.describe()}){said}",
                            hint="pass --user NAME with $PHENKG_PASSWORD, or $PHENKG_TOKEN, of an account "
-                                f"with {access} access")
+                                f"with {access} access" + ("; Virtuoso's -auth endpoints want --auth digest"
+                                                          if auth.user and auth.digest is None else ""))
     if status == 403:
         return RemoteError(f"{where} forbids {doing} (HTTP 403, sent {auth.describe()}){said}",
                            hint=f"the account needs {access} permission on this store, or use its "
@@ -162,6 +183,10 @@ def http_failure(url: str, status: int, detail: str, auth: Auth, doing: str, *,
     if status == 411:
         return RemoteError(f"{where} wants a Content-Length, not a streamed body (HTTP 411) while {doing}",
                            hint="use --protocol update (SPARQL Update requests have a length)")
+    if "memory exhausted" in detail and writing:
+        return RemoteError(f"{where} ran out of memory parsing a request (HTTP {status}) while {doing}{said}",
+                           hint="use a smaller --batch (Virtuoso's SPARQL compiler takes about 4,000 triples "
+                                "per INSERT DATA), or --protocol gsp")
     if status == 413:
         return RemoteError(f"{where} refused a request body as too large (HTTP 413) while {doing}",
                            hint="use --protocol update with a smaller --batch, or raise the store's limit")
@@ -194,6 +219,7 @@ class Response:
     status: int
     headers: dict[str, str]
     body: str
+    note: str = ""  # phenkg's own remark on the answer, shown after what the server said
 
 
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
@@ -211,10 +237,23 @@ def request(method: str, url: str, *, auth: Auth, doing: str, timeout: float,
 
     Connection failures and timeouts raise RemoteError; HTTP error statuses are returned, not raised.
     When the server answers (say 401 or 500) and closes before taking the whole body, its answer is
-    returned rather than the broken pipe.
+    returned rather than the broken pipe. With Digest credentials, a 401 that brings a new challenge
+    is answered once more with the response to it (a body of bytes can be sent twice).
     """
+    answer = _send(method, url, auth=auth, doing=doing, timeout=timeout, body=body, headers=headers)
+    replayable = body is None or isinstance(body, bytes)
+    if (answer.status == 401 and auth.digest is not None and replayable
+            and auth.digest.learn(answer.headers.get("www-authenticate", ""))):
+        answer = _send(method, url, auth=auth, doing=doing, timeout=timeout, body=body, headers=headers)
+    elif answer.status == 401 and answer.headers.get("www-authenticate", "").lower().startswith("digest"):
+        answer.note = "(it asks for HTTP Digest authentication: add --auth digest)"
+    return answer
+
+
+def _send(method: str, url: str, *, auth: Auth, doing: str, timeout: float,
+          body: bytes | Iterable[bytes] | None, headers: dict[str, str] | None) -> Response:
     conn, target = _connection(url, timeout)
-    all_headers = {**auth.headers(), **(headers or {})}
+    all_headers = {**auth.headers(method, url), **(headers or {})}
     try:
         try:
             conn.request(method, target, body=body, headers=all_headers,
@@ -254,13 +293,14 @@ def probe_gsp(url: str, auth: Auth, timeout: float) -> bool:
     return 200 <= answer.status < 300 and not html
 
 
-def gsp_send(url: str, graph: str | None, chunks: Iterable[bytes], *, replace: bool, auth: Auth,
+def gsp_send(url: str, graph: str | None, body: bytes, *, replace: bool, auth: Auth,
              timeout: float) -> None:
-    """Stream N-Triples to a graph: PUT replaces the graph, POST adds to it."""
+    """Send N-Triples to a graph: PUT replaces the graph, POST adds to it. The body goes with a
+    Content-Length, not chunked: Virtuoso 7.2 answers 201 to a chunked upload and stores nothing."""
     method = "PUT" if replace else "POST"
     target = graph_url(url, graph)
     doing = f"uploading to graph {graph or 'DEFAULT'}"
-    answer = request(method, target, auth=auth, doing=doing, timeout=timeout, body=chunks,
+    answer = request(method, target, auth=auth, doing=doing, timeout=timeout, body=body,
                      headers={"Content-Type": N_TRIPLES})
     if not 200 <= answer.status < 300:
         raise http_failure(url, answer.status, shorten(answer), auth, doing)
@@ -269,11 +309,11 @@ def gsp_send(url: str, graph: str | None, chunks: Iterable[bytes], *, replace: b
 WRITE_CHECK = "checking that it takes writes"
 
 
-def check_gsp_writable(url: str, *, auth: Auth, timeout: float) -> None:
-    """POST an empty N-Triples document to the default graph: it changes nothing, and a server that
-    would refuse the upload (read-only, wrong URL, credentials) refuses it. (Posting to a named graph
-    could create it, empty.)"""
-    answer = request("POST", graph_url(url, None), auth=auth, doing=WRITE_CHECK, timeout=timeout, body=b"",
+def check_gsp_writable(url: str, graph: str | None = None, *, auth: Auth, timeout: float) -> None:
+    """POST an empty N-Triples document to the graph the push will write into: it adds nothing, and a
+    server that would refuse the upload (read-only, wrong URL, credentials) refuses it. (It may create
+    that graph, empty, which the push then fills; Virtuoso's Graph Store has no default graph.)"""
+    answer = request("POST", graph_url(url, graph), auth=auth, doing=WRITE_CHECK, timeout=timeout, body=b"",
                      headers={"Content-Type": N_TRIPLES})
     if not 200 <= answer.status < 300:
         raise http_failure(url, answer.status, shorten(answer), auth, WRITE_CHECK)

@@ -20,11 +20,15 @@ def entry_lines(paper: Paper) -> list[str]:
     links += [f"[[{link.kind}]]({link.url})" for link in paper.links]
     lines = [" ".join(["-", title, *links])]
     people = ", ".join(paper.authors)
-    if people:  # the full stop the parser takes off again; 'A B.' keeps its own when it reads back so
+    if people and paper.more_authors:
+        people = f"{people}, et al."
+    elif people:  # the full stop the parser takes off again; 'A B.' keeps its own when it reads back so
         people = next((x for x in (f"{people}.", people) if split_authors(x) == paper.authors), f"{people}.")
     venue = f"*{paper.venue.printed}*" if paper.venue else ""
     if people or venue:
         lines.append("  - " + " ".join(x for x in (people, venue) if x))
+    if paper.date:
+        lines.append(f"  - Date: {paper.date}")
     if paper.keywords:
         lines.append(f"  - Key Word: {'; '.join(paper.keywords)}.")
     if paper.digest:

@@ -83,8 +83,8 @@ def _owned(name: str) -> bool:
             or (name.startswith(".") and name.endswith(".tmp")))
 
 
-SITE_DIRS = {"dist", "static", "dataset", "void", "ontology", "shapes", "query", "w3id", "context", "graph",
-             "topics", "keywords", "authors", "venues", "years", "repositories"}
+SITE_DIRS = {"phenkg", "CITATION", "dist", "static", "dataset", "void", "ontology", "shapes", "query", "w3id",
+             "context", "graph", "topics", "keywords", "authors", "venues", "years", "repositories"}
 
 
 def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, resources: tuple) -> SiteResult:
@@ -139,6 +139,9 @@ def _write_pages(write: _Writer, describer, described, documents, *, base: str, 
     for name in browse.PAGES:
         write.page(name, browse.list_page(describer, name))
     write.page("query", query_page(base, dataset, links=links, endpoint=endpoint))
+    from phenkg import cite
+    for name, body in cite.citation_files(store, base).items():     # CITATION.cff, phenkg.bib, {path}.bib ...
+        write.file(name, body)
     for name in ("dataset", "void"):
         for fmt in ENTITY_FORMATS:
             response = void_response(described, documents.void, "/" + name, None, fmt.name)

@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 
 from phenkg.atomic import write_atomic
 from phenkg.errors import DataError
-from phenkg.model import Catalog, Paper
-from phenkg.records import Invalid, read_papers, read_problems, read_source, read_topics
+from phenkg.model import Catalog, Paper, Source
+from phenkg.records import Invalid, read_papers, read_problems, read_source, read_sources, read_topics
 from phenkg.safeyaml import HIDDEN_VALUE, MAX_DIGITS, load, locate, read_text
 
 SOURCE, TOPICS, PAPERS, REPORT = "source.yaml", "topics.yaml", "papers.yaml", "import-report.yaml"
+SOURCES = "sources.yaml"  # the lists added to source.yaml's, when data/ holds several
 FIX_COMMAND = "phenkg fmt"
 T = TypeVar("T")
 # YAML reads these as line breaks, or refuses them: never plain, and escaped inside quotes
@@ -74,8 +75,8 @@ def paper_fields(paper: Paper) -> list[tuple[str, Any]]:
     venue = _set_fields(paper.venue) if paper.venue is not None else None
     return [("key", paper.key), ("title", paper.title), ("url", paper.url),
             ("links", [{"kind": x.kind, "url": x.url} for x in paper.links]),
-            ("authors", paper.authors), ("venue", venue), ("keywords", paper.keywords),
-            ("digest", paper.digest),
+            ("authors", paper.authors), ("more_authors", "et al." if paper.more_authors else None), ("venue", venue),
+            ("date", paper.date), ("keywords", paper.keywords), ("digest", paper.digest),
             ("listings", [_set_fields(x) for x in paper.listings])]
 
 
@@ -93,20 +94,32 @@ def dump_mapping(fields: list[tuple[str, Any]]) -> str:
 def render_files(catalog: Catalog) -> dict[str, str]:
     """The text of each data file, by file name."""
     src = catalog.source
+    added = {SOURCES: dump_records(source_fields(x) for x in catalog.sources)} if catalog.sources else {}
     return {
-        SOURCE: dump_mapping([("title", src.title), ("file", src.file), ("repository", src.repository),
-                              ("commit", src.commit), ("date", src.date), ("preamble", src.preamble)]),
+        SOURCE: dump_mapping(source_fields(src)),
+        **added,
         TOPICS: dump_records([("key", t.key), ("name", t.name), ("years", t.years)] for t in catalog.topics),
         PAPERS: dump_records(paper_fields(p) for p in catalog.papers),
-        REPORT: dump_records([("line", p.line), ("severity", p.severity), ("code", p.code),
+        REPORT: dump_records([("line", p.line), ("file", p.file), ("severity", p.severity), ("code", p.code),
                               ("entry", p.entry), ("message", p.message)] for p in catalog.problems),
     }
 
 
-def write_catalog(catalog: Catalog, data_dir: Path, list_bytes: bytes | None = None) -> None:
+def source_fields(src: Source) -> list[tuple[str, Any]]:
+    return [("title", src.title), ("file", src.file), ("repository", src.repository), ("commit", src.commit),
+            ("date", src.date), ("preamble", src.preamble)]
+
+
+def write_catalog(catalog: Catalog, data_dir: Path, list_bytes: bytes | None = None,
+                  added_lists: dict[str, bytes] | None = None) -> None:
+    """data/ for the catalog, with a copy of its list and of added lists (`added_lists`: file -> bytes)."""
     files = render_files(catalog)
     if list_bytes is not None:
         write_atomic(data_dir / catalog.source.file, list_bytes)
+    for file, data in (added_lists or {}).items():
+        write_atomic(data_dir / file, data)
+    if not catalog.sources and (data_dir / SOURCES).exists():
+        (data_dir / SOURCES).unlink()      # one list now: no added lists
     for name, text in files.items():
         write_atomic(data_dir / name, text)
 
@@ -242,4 +255,5 @@ def read_catalog(data_dir: Path) -> Catalog:
     papers = _read(data_dir / PAPERS, lambda raw: read_papers(raw, topic_keys))
     report = data_dir / REPORT
     problems = _read(report, read_problems) if report.exists() else []
-    return Catalog(source, topics, papers, problems)
+    added = _read(data_dir / SOURCES, read_sources) if (data_dir / SOURCES).exists() else []
+    return Catalog(source, topics, papers, problems, added)

@@ -23,14 +23,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from phenkg.formats import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE
+from phenkg.formats import CFF, CITATIONS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE
 
 # media type (as a mod_rewrite pattern) -> the extension of the file the site holds
 RDF_TYPES = tuple((f, re.escape(f.media_type)) for f in (TURTLE, JSONLD, NTRIPLES, RDFXML))
 HTML_TYPES = "|".join(re.escape(name) for name in (HTML.media_type, *HTML.aliases))
 PREFERS_RDF = "(" + "|".join(pattern for _, pattern in RDF_TYPES) + f").*({HTML_TYPES})"
 AS_THEY_ARE = r"sitemap\.xml|robots\.txt|favicon\.ico|context\.jsonld"
-FILE_EXTENSIONS = "|".join(f.extension for f in (HTML, *(f for f, _ in RDF_TYPES)))
+FILE_EXTENSIONS = "|".join(re.escape(f.extension) for f in (HTML, *(f for f, _ in RDF_TYPES), *CITATIONS.values(), CFF))
 
 
 def folder(base: str) -> str:

@@ -14,6 +14,7 @@ from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
 from phenkg.serve import negotiate as nego
 from phenkg.serve.browse import PAGES, home_page, list_page
+from phenkg.serve.citations import CITED, Citations
 from phenkg.serve.documents import DOC_FORMATS, Documents, rdf_response, service_description
 from phenkg.serve.files import STATIC_FILES, read_served
 from phenkg.serve.guard import check_graphs, check_query
@@ -131,6 +132,7 @@ class App:
         self.describer = Describer(store, settings.base)
         self.described = Describer(documents.void_store(), settings.base)   # the dataset's description
         self.dataset = _dataset(settings.dist)
+        self.citations = Citations(store, settings.base, settings.dist)
         self.index = query_page(settings.base, self.dataset)
         self.triples = settings.triples if settings.triples is not None else len(store)
 
@@ -180,6 +182,8 @@ class App:
         if head == "static" and rest:
             return self.static(rest)
         if head in KINDS and rest:
+            if head in CITED and (cited := self.citations.response(path, request.accept, fmt)) is not None:
+                return cited
             return entity_response(self.describer, path, request.accept, fmt)
         if head == "dist" and rest:
             return self.download(rest)
@@ -187,6 +191,8 @@ class App:
             return self.documents.ontology_response(request.accept, fmt)
         if path == "/shapes":
             return rdf_response(self.documents.shapes, request.accept, fmt, title="SHACL shapes")
+        if path == "/CITATION.cff":
+            return self.citations.cff()
         if path == "/context.jsonld":
             return Response(200, self.documents.context, JSONLD.media_type)
         raise HttpError(404, f"no page at {path}; see / for the query page and /sparql for the endpoint")

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from phenkg.formats import HTML, JSONLD, Format
 from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
+from phenkg.serve.citations import CITED, download_links
 from phenkg.serve.http import HttpError, Response
 from phenkg.serve.metadata import paper_meta
 from phenkg.serve.results import serialize
@@ -414,8 +415,25 @@ def entity_html(iri: str, describer: Describer) -> bytes:
         more = f"<p>… and {len(others) - 500:,} more.</p>" if len(others) > 500 else ""
         body += f"<h2>Linked from ({len(others):,})</h2><ul>{items}</ul>{more}"
     body += (f"<h2>All statements</h2>{statements(out, owned, describer)}"
-             f'<p class="iri">IRI: <code>{escape(iri)}</code></p><p class="formats">As {formats_line}</p>')
+             f'<p class="iri">IRI: <code>{escape(iri)}</code></p><p class="formats">As {formats_line}</p>'
+             + cite_links(iri, kind, describer))
     return page(name, body, head, describer.links)
+
+
+def cite_links(iri: str, kind: str, describer: Describer) -> str:
+    """Links to the citations of the entity's papers: negotiated on the server (phenkg.serve.citations),
+    the files `{path}.bib`, `.csl.json`, `.ris` on a static site (phenkg.cite.citation_files)."""
+    if not describer.links.suffix:
+        return download_links(kind)
+    if kind not in CITED or kind == "source":
+        return ""
+    from phenkg.formats import CITATIONS
+
+    path = describer.iris.relative(iri) or ""
+    labels = {"bibtex": "BibTeX", "csljson": "CSL-JSON", "ris": "RIS"}
+    items = " · ".join(f'<a href="{escape(describer.links.file(f"{path}.{f.extension}"), quote=True)}" '
+                       f'type="{f.media_type}">{labels.get(f.name, f.name)}</a>' for f in CITATIONS.values())
+    return f'<p class="cite">Cite as {items}</p>'
 
 
 def entity_response(describer: Describer, path: str, accept: str | None, fmt: str | None) -> Response:
