@@ -193,3 +193,27 @@ def test_cli_site(tmp_path):
     assert "entities" in done.stderr
     assert (out / "paper").is_dir()
     assert (out / "w3id" / ".htaccess").is_file()
+
+
+def test_every_iri_the_void_and_the_ontology_mint_dereferences(tmp_path, catalog):
+    """On the server over a build: each IRI under the base that void.ttl or ontology.ttl names answers."""
+    from phenkg.export import build
+    from phenkg.serve import Executor, Settings, create_app
+
+    dist = tmp_path / "dist"
+    build(catalog, dist, BASE)
+    store = pyoxigraph.Store.read_only(str(dist / "store"))
+    served = create_app(Executor(store), Settings(base=BASE, dist=dist), store)
+    minted = set()
+    for name in ("void.ttl", "ontology.ttl"):
+        for quad in pyoxigraph.parse(path=str(dist / name), format=pyoxigraph.RdfFormat.TURTLE):
+            minted |= {t.value for t in (quad.subject, quad.predicate, quad.object)
+                       if isinstance(t, pyoxigraph.NamedNode) and t.value.startswith(BASE)}
+    assert len(minted) > 60
+    failing = {}
+    for iri in sorted(minted):
+        for accept in ("text/html", "text/turtle"):
+            status, _, _ = call(served, "/" + iri[len(BASE):].split("#")[0], accept)
+            if status not in (200, 303):
+                failing[(iri, accept)] = status
+    assert not failing, failing
