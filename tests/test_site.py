@@ -20,7 +20,7 @@ import pyoxigraph
 import pytest
 
 from phenkg.serve import call
-from phenkg.site import ENTITY_FORMATS, build_site, entity_iris
+from phenkg.serve.site import ENTITY_FORMATS, build_site, entity_iris
 
 from .conftest import BASE, DATA
 from .test_serve_support import app_over_seed

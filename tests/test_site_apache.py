@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from phenkg.site import build_site, entity_iris
+from phenkg.serve.site import build_site, entity_iris
 from phenkg.store import read_catalog
 
 from .conftest import BASE, DATA

@@ -11,7 +11,7 @@ import pytest
 
 from phenkg.serve import call
 from phenkg.serve.examples import examples
-from phenkg.site import build_site
+from phenkg.serve.site import build_site
 from phenkg.wasm import engine_files
 
 from .conftest import BASE

@@ -241,7 +241,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
-    from phenkg.site import build_site
+    from phenkg.serve.site import build_site
     check_resources(args)
     result = build_site(load(args), args.out, args.base, base_url=args.base_url, shapes=args.shapes,
                         ontology=args.ontology, endpoint=args.endpoint)

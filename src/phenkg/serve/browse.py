@@ -2,7 +2,7 @@
 (topics, keywords, authors, venues, years, code repositories), each entry linking to its entity page
 with the number of its papers; the years page lists the papers under each year with their venue.
 
-The same functions render the server's pages and the static site's (phenkg.site), over a store,
+The same functions render the server's pages and the static site's (phenkg.serve.site), over a store,
 with the links of a `pages.Links`.
 """
 
