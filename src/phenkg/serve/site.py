@@ -13,7 +13,6 @@ The output directory is replaced as a whole, atomically (phenkg.atomic.replacing
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
@@ -279,10 +278,6 @@ def sitemap(site: str, pages: list[str]) -> bytes:
     urls = "".join(f"<url><loc>{escape(page_url(site, p))}</loc></url>\n" for p in sorted(set(pages))[:50_000])
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n').encode()
-
-
-def iter_pages(result: SiteResult) -> Iterator[str]:
-    yield from result.pages
 
 
 __all__ = ["SiteResult", "build_site", "entity_iris", "site_links"]
