@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from phenkg import __version__
-from phenkg.errors import BadQueryError, PhenkgError, RemoteError
+from phenkg.errors import BadQueryError, DataError, PhenkgError, RemoteError
 from phenkg.model import Catalog
 from phenkg.vocab import base_iri
 
@@ -35,8 +35,8 @@ ERROR_EXITS: tuple[tuple[type[PhenkgError], int], ...] = (
 _DATA = "unusable data/ (missing, malformed) or options"
 EXITS: dict[str, tuple[tuple[int, str], ...]] = {
     "import": ((0, "clean"), (1, "imported with problems (each printed as `file:line`)"),
-               (2, "unusable input (unreadable, binary, not UTF-8, not a list) or curated data in `--data` "
-                   "it would change without `--force` (nothing is written on 2)")),
+               (2, "unusable input (unreadable, binary, not UTF-8, not a list) or hand-edited curated data in "
+                   "`--data` it would change without `--force` (nothing is written on 2)")),
     "render": ((0, "written"), (2, _DATA)),
     "fmt": ((0, "canonical or rewritten"), (1, "not canonical (with `--check`)"), (2, _DATA)),
     "stats": ((0, "counted"), (2, _DATA)),
@@ -47,6 +47,8 @@ EXITS: dict[str, tuple[tuple[int, str], ...]] = {
     "serve": ((0, "stopped, or `--get` answered 2xx"), (1, "`--get` answered an error"), (2, _DATA)),
     "query": ((0, "answered"), (1, "remote failure (unreachable, refused, server error)"),
               (2, "bad query (refused locally, or rejected by the store as malformed) or " + _DATA)),
+    "diff": ((0, "written"), (2, "OLD or NEW unusable (not a list, a data directory or REPO@COMMIT) or options")),
+    "history": ((0, "written"), (2, "not a git clone, no such file in its history, or " + _DATA)),
     "push": ((0, "loaded and checked by counting"),
              (1, "remote failure, nothing reported loaded that is not (a read-only store fails before any "
                  "data is sent)"), (2, _DATA)),
@@ -88,7 +90,8 @@ def check_data_dir(data: Path) -> None:
 # -- import, render, fmt, stats -------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
     from phenkg.multilist import merge
-    from phenkg.store import REPORT, SOURCE, previous_source, read_catalog, write_catalog
+    from phenkg.store import PAPERS, REPORT, SOURCE, previous_source, read_catalog, write_catalog
+    from phenkg.upstream import preview
 
     paths = [Path(x) for x in args.list]
     given = [name for name in ("repository", "commit", "date") if getattr(args, name)]
@@ -113,8 +116,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         setattr(first.source, name, getattr(args, name) or keep.get(name))
     catalogs = [existing, *(c for _, c in read)] if existing else [c for _, c in read]
     catalog = merge(catalogs) if len(catalogs) > 1 else first
+    edited = None
+    if not existing and (args.data / PAPERS).exists():   # say what this import changes in data/, entity by entity
+        try:
+            changes, edited = preview(catalog, args.data, args.base)
+            say(changes.rstrip("\n"))
+        except DataError:
+            if not args.force:      # a data/ that does not read is only replaced on request
+                raise
     if not args.force and not existing:
-        refuse_to_overwrite(catalog, args.data)
+        refuse_to_overwrite(catalog, args.data, edited)
     added = {c.source.file: raw for raw, c in (read if existing else read[1:])}
     write_catalog(catalog, args.data, None if existing else read[0][0], added)
     return report_import(catalog, args.data / REPORT, str(paths[0]))
@@ -122,37 +133,34 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def read_one(path: Path, fmt: str | None) -> tuple[bytes, Catalog]:
     """One list's bytes and catalog, its problems folded (importreport.fold_list_wide)."""
-    from phenkg.grammars import read_list
-    from phenkg.importreport import fold_list_wide
-    from phenkg.keys import slug
-    from phenkg.parse import decode
     from phenkg.progress import Progress
+    from phenkg.versions import import_bytes
 
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise PhenkgError(f"cannot read the list: {exc.strerror}", path=str(path)) from exc
-    text, early = decode(raw, str(path))
-    progress = Progress(f"parsing {path.name}", total=text.count("\n") + 1, unit="lines")
-    catalog = read_list(text, path=str(path), progress=progress, fmt=fmt)
+    progress = Progress(f"parsing {path.name}", total=raw.count(b"\n") + 1, unit="lines")
+    catalog = import_bytes(raw, str(path), progress=progress, fmt=fmt)
     progress.done(f"{len(catalog.papers):,} papers")
-    catalog.problems[:0] = early
-    catalog.problems = fold_list_wide(catalog.problems, entry_count(catalog))
-    catalog.source.file = slug(catalog.source.title) + ".md"
     return raw, catalog
 
 
-def refuse_to_overwrite(catalog: Catalog, data: Path) -> None:
-    """`data/` is curated by hand: an import may recreate it unchanged, but not replace edits silently."""
+def refuse_to_overwrite(catalog: Catalog, data: Path, edited: list[str] | None = None) -> None:
+    """`data/` is curated by hand: an import may recreate it unchanged, or update a data/ that holds no
+    hand edit (`edited` empty: phenkg.upstream), but not replace edits silently."""
     from phenkg.store import PAPERS, render_files
 
     if not (data / PAPERS).exists():
         return
     changed = [name for name, text in render_files(catalog).items()
                if not (data / name).exists() or (data / name).read_text(encoding="utf-8") != text]
-    if changed:
+    if changed and edited == []:
+        say(f"an upstream update: {data} holds no hand edit, so it is updated without --force")
+    elif changed:
+        by_hand = f"; hand-edited: {', '.join(edited)}" if edited else ""
         raise PhenkgError(f"{data} already holds curated data that this import would replace "
-                          f"({', '.join(changed)} would change); nothing was written",
+                          f"({', '.join(changed)} would change{by_hand}); nothing was written",
                           hint="pass --force to replace it, or --data DIR to import somewhere else")
 
 
@@ -249,6 +257,42 @@ def cmd_site(args: argparse.Namespace) -> int:
     say(f"{result.out}: {result.entities:,} entities, {result.files:,} files"
         + (f"; the w3id.org rules are {rules}" if rules.is_file() else "; pass --base-url for w3id.org rules"))
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
+
+# -- diff, history ---------------------------------------------------------------------------------
+def cmd_diff(args: argparse.Namespace) -> int:
+    from phenkg.changelog import to_json, to_markdown
+    from phenkg.diff import diff
+    from phenkg.patch import write
+    from phenkg.versions import load as load_version
+
+    result = diff(load_version(args.old, args.path), load_version(args.new, args.path), args.base)
+    render = {"patch": lambda: write(result.patch), "json": lambda: to_json(result, args.old, args.new),
+              "markdown": lambda: to_markdown(result, args.old, args.new)}[args.format]
+    write_text(render(), args.output)
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from phenkg.atomic import write_atomic
+    from phenkg.history import for_catalog, run
+    from phenkg.store import HISTORY, render_history
+
+    catalog = load(args)    # before the walk: a missing data/ fails at once
+    result = run(args.repo, args.path, args.base, args.out, catalog.source.repository)
+    catalog.history = for_catalog(catalog, result.history)
+    write_atomic(args.data / HISTORY, render_history(catalog))
+    say(f"{result.commits} commits in {result.seconds:.1f} s; dates for {len(catalog.history)} of "
+        f"{len(catalog.papers)} papers in {args.data / HISTORY}; {result.typed:,} of {result.triples:,} changed "
+        f"triples in typed changes" + (f"; changelog in {args.out}" if args.out else ""))
+    return EXIT_OK
+
+
+def write_text(text: str, output: str | None) -> None:
+    if output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        from phenkg.atomic import write_atomic
+        write_atomic(Path(output), text)
 
 
 # -- serve, push, query ---------------------------------------------------------------------------
@@ -380,6 +424,27 @@ def parser() -> argparse.ArgumentParser:
                      help="comma-separated dumps to write, of ttl, nt, nq, trig, jsonld, rdfxml and store (the "
                           "query store `serve --dist` opens); default all; phenkg.nt is always written")
     add_resource_options(sub)
+    add_site_command(command)
+
+    sub = command("diff", cmd_diff, "the change from one version of a list to another: RDF Patch or typed changes",
+                  data=False)
+    sub.add_argument("old", help="a list file, a data directory, or REPO@COMMIT in a local git clone")
+    sub.add_argument("new", help="the same kinds as OLD")
+    sub.add_argument("--format", choices=["patch", "markdown", "json"], default="markdown")
+    sub.add_argument("--path", default="README.md", help="the list file in REPO@COMMIT (default README.md)")
+    sub.add_argument("-o", "--output", default="-", help="output file, '-' for standard output (default)")
+    sub.add_argument("--base", default=DEFAULT_BASE, help="IRI base (default %(default)s)")
+    sub = command("history", cmd_history, "when each paper was first listed and last changed, from the list's git "
+                  "history, into data/history.yaml; and a changelog")
+    sub.add_argument("repo", type=Path, help="a local git clone of the list's repository")
+    sub.add_argument("--path", default="README.md", help="the list file in the repository (default README.md)")
+    sub.add_argument("--out", type=Path, default=None, metavar="DIR",
+                     help="write the changelog here: per commit its changes (Markdown, JSON) and RDF Patch")
+    add_remote_commands(command, (JSON.name, CSV.name))
+    return top
+
+
+def add_site_command(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = command("site", cmd_site, "a static linked-data site of every entity, with w3id.org redirect rules")
     sub.add_argument("--out", type=Path, default=Path("site"), help="output directory (default: site/)")
     sub.add_argument("--base-url", metavar="URL",
@@ -387,8 +452,6 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--endpoint", metavar="URL",
                      help="a live SPARQL endpoint the query page sends queries to (default: run them in the browser)")
     add_resource_options(sub)
-    add_remote_commands(command, (JSON.name, CSV.name))
-    return top
 
 
 def add_resource_options(sub: argparse.ArgumentParser, ontology: bool = True) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from phenkg import ntriples
 from phenkg.keys import arxiv_id, arxiv_year, openreview_id, slug
-from phenkg.model import Catalog, EntityKeys, Paper, Source, Topic, Venue, repo_name
+from phenkg.model import Catalog, Dated, EntityKeys, Paper, PaperHistory, Source, Topic, Venue, repo_name
 from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, XSD, Iris, encoded_iri
 
 _A = f"<{RDF}type>"
@@ -66,12 +66,13 @@ class Context:
     keys: EntityKeys
     source: str
     added: dict[str, str] = field(default_factory=dict)   # an added list's file -> its IRI (data/sources.yaml)
+    history: dict[str, PaperHistory] = field(default_factory=dict)   # paper key -> its dates (data/history.yaml)
 
     @classmethod
     def of(cls, catalog: Catalog, base: str) -> Context:
         iris = Iris(base)
         added = {x.file: iris.source(x.commit or slug(x.file)) for x in catalog.sources}
-        return cls(iris, catalog.keys, iris.source(catalog.source.commit), added)
+        return cls(iris, catalog.keys, iris.source(catalog.source.commit), added, catalog.history)
 
 
 def named_triples(s: str, name: str, *classes: str) -> Iterator[str]:
@@ -117,6 +118,34 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
     yield from listing_triples(s, paper, ctx)
     for source in dict.fromkeys(ctx.added.get(x.source or "", ctx.source) for x in paper.listings) or [ctx.source]:
         yield f"{s} {DERIVED} {iri(source)} ."
+    if (dates := ctx.history.get(paper.key)) is not None:
+        yield from history_triples(s, dates, ctx)
+
+
+def history_triples(s: str, dates: PaperHistory, ctx: Context) -> Iterator[str]:
+    """When the list first showed the paper and last changed it, and the commit (a revision node) of each."""
+    for prop, link, dated in (("created", "firstListedIn", dates.first_listed),
+                              ("modified", "lastChangedIn", dates.last_changed)):
+        yield f'{s} {p(DCTERMS, prop)} "{dated.date}"^^<{XSD}date> .'
+        yield f"{s} {p(PHENKG, link)} {iri(ctx.iris.revision(dated.commit))} ."
+
+
+def revision_triples(dated: Dated, ctx: Context) -> Iterator[str]:
+    """A commit of the list's history: its id and date, and the repository it is in."""
+    s = iri(ctx.iris.revision(dated.commit))
+    yield f"{s} {_A} {p(PHENKG, 'ListRevision')} ."
+    yield f"{s} {_A} {p(PROV, 'Entity')} ."
+    yield f"{s} {p(PHENKG, 'commit')} {lit(dated.commit)} ."
+    yield f'{s} {p(DCTERMS, "date")} "{dated.date}"^^<{XSD}date> .'
+    yield f"{s} {NAME} {lit(f'commit {dated.commit[:12]} of {dated.date}')} ."
+
+
+def revisions(catalog: Catalog) -> list[Dated]:
+    """The commits the listed papers' dates come from, each once, oldest first (by date, then id)."""
+    listed = {paper.key for paper in catalog.papers}
+    found = {d.commit: d for h in catalog.history.values() if h.key in listed
+             for d in (h.first_listed, h.last_changed)}
+    return sorted(found.values(), key=lambda d: (d.date, d.commit))
 
 
 def authorship_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
@@ -261,6 +290,8 @@ def blocks(catalog: Catalog, base: str, progress: Callable[[int], None] | None =
         yield block(venue_triples(key, venue, ctx))
     for url, key in ctx.keys.repos.items():
         yield block(repo_triples(key, url, ctx, citing.get(url, ())))
+    for dated in revisions(catalog):
+        yield block(revision_triples(dated, ctx))
     if progress:
         progress(len(catalog.papers))
 

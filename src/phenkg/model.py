@@ -106,6 +106,23 @@ class Problem:
     file: str | None = None    # the added list the line is in (several lists in one data/); None: source.yaml's
 
 
+@dataclass(slots=True)
+class Dated:
+    """A commit of the list's repository and its date (YYYY-MM-DD)."""
+
+    commit: str
+    date: str
+
+
+@dataclass(slots=True)
+class PaperHistory:
+    """When a paper was first listed and last changed, from the list's git history (`phenkg history`)."""
+
+    key: str
+    first_listed: Dated
+    last_changed: Dated
+
+
 @dataclass
 class Catalog:
     """A whole list: the curated truth that `data/` holds."""
@@ -115,6 +132,7 @@ class Catalog:
     papers: list[Paper]
     problems: list[Problem] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)   # lists added to the first one (data/sources.yaml)
+    history: dict[str, PaperHistory] = field(default_factory=dict)  # paper key -> its dates (data/history.yaml)
 
     @cached_property
     def keys(self) -> EntityKeys:

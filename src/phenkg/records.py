@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, overload
 
-from phenkg.model import Link, Listing, Paper, Problem, Source, Topic, Venue
+from phenkg.model import Dated, Link, Listing, Paper, PaperHistory, Problem, Source, Topic, Venue
 
 YEARS = (1800, 2100)  # a year heading, venue year or topic year outside these is a typo
 LINES = (1, 100_000_000)  # a line of the Markdown list
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 ET_AL = re.compile(r"et al\.")  # more_authors: the list names only the first authors
 DATE = re.compile(r"(?:1[89]|20)\d\d(?:-(?:0[1-9]|1[0-2]))?")  # a date as a list gives it: 2015 or 2019-02
+COMMIT = re.compile(r"[0-9a-f]{7,64}")
+ISO_DATE = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")  # history.yaml
 SEVERITIES = ("error", "warning", "info")
 _KINDS = {dict: "a mapping", list: "a list", str: "text", int: "a number", type(None): "empty"}
 _HINTS = {
@@ -249,3 +251,33 @@ def read_problems(raw: Any) -> list[Problem]:
         problems.append(Problem(rec.integer("line", LINES, True), rec.text("code", True), rec.text("message", True),
                                 severity, rec.text("entry"), rec.text("file")))
     return problems
+
+
+_HISTORY = frozenset({"key", "first_listed", "first_commit", "last_changed", "last_commit"})
+
+
+def read_history(raw: Any) -> dict[str, PaperHistory]:
+    """data/history.yaml: per paper key, the date and commit it was first listed and last changed. A
+    record of a paper the list no longer holds is kept (it was listed once) and gives no triples."""
+    out: dict[str, PaperHistory] = {}
+    seen: dict[str, int] = {}
+    for i, item in enumerate(top_list(raw, "history", False)):
+        rec = Record(item, (i,), f"history #{i + 1}", _HISTORY)
+        key = rec.text("key", True, KEY)
+        if key in seen:
+            raise Invalid((i, "key"), "key", f"paper key '{key}' has two history records",
+                          "run `phenkg history` again to rewrite the file", f"history {key}", first=(seen[key], "key"))
+        seen[key] = i
+        rec.entry = f"history {key}"
+        dates = [_matching(rec, name, ISO_DATE, "a date, YYYY-MM-DD") for name in ("first_listed", "last_changed")]
+        commits = [_matching(rec, name, COMMIT, "a commit id in lower-case hex")
+                   for name in ("first_commit", "last_commit")]
+        out[key] = PaperHistory(key, Dated(commits[0], dates[0]), Dated(commits[1], dates[1]))
+    return out
+
+
+def _matching(rec: Record, name: str, pattern: re.Pattern[str], what: str) -> str:
+    value = rec.text(name, True)
+    if not pattern.fullmatch(value):
+        raise rec.fail(name, f"{value[:60]!r} is not {what}", "run `phenkg history` again to rewrite the file")
+    return value

@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 from phenkg.atomic import write_atomic
 from phenkg.errors import DataError
 from phenkg.model import Catalog, Paper, Source
-from phenkg.records import Invalid, read_papers, read_problems, read_source, read_sources, read_topics
+from phenkg.records import Invalid, read_history, read_papers, read_problems, read_source, read_sources, read_topics
 from phenkg.safeyaml import HIDDEN_VALUE, MAX_DIGITS, load, locate, read_text
 
 SOURCE, TOPICS, PAPERS, REPORT = "source.yaml", "topics.yaml", "papers.yaml", "import-report.yaml"
 SOURCES = "sources.yaml"  # the lists added to source.yaml's, when data/ holds several
+HISTORY = "history.yaml"   # written by `phenkg history`, not by import; absent until then
 FIX_COMMAND = "phenkg fmt"
 T = TypeVar("T")
 # YAML reads these as line breaks, or refuses them: never plain, and escaped inside quotes
@@ -102,6 +103,7 @@ def render_files(catalog: Catalog) -> dict[str, str]:
         PAPERS: dump_records(paper_fields(p) for p in catalog.papers),
         REPORT: dump_records([("line", p.line), ("file", p.file), ("severity", p.severity), ("code", p.code),
                               ("entry", p.entry), ("message", p.message)] for p in catalog.problems),
+        **({HISTORY: render_history(catalog)} if catalog.history else {}),
     }
 
 
@@ -256,4 +258,12 @@ def read_catalog(data_dir: Path) -> Catalog:
     report = data_dir / REPORT
     problems = _read(report, read_problems) if report.exists() else []
     added = _read(data_dir / SOURCES, read_sources) if (data_dir / SOURCES).exists() else []
-    return Catalog(source, topics, papers, problems, added)
+    history = _read(data_dir / HISTORY, read_history) if (data_dir / HISTORY).exists() else {}
+    return Catalog(source, topics, papers, problems, added, history=history)
+
+
+def render_history(catalog: Catalog) -> str:
+    """data/history.yaml in canonical form: one record per paper key, in the order of `catalog.history`."""
+    return dump_records([("key", h.key), ("first_listed", h.first_listed.date),
+                         ("first_commit", h.first_listed.commit), ("last_changed", h.last_changed.date),
+                         ("last_commit", h.last_changed.commit)] for h in catalog.history.values())

@@ -33,7 +33,7 @@ PREFIXES = {"phenkg": PHENKG, "schema": SCHEMA, "dcterms": DCTERMS, "skos": SKOS
 
 # entity kind -> IRI path segment; the server routes the same segments
 KINDS = ("paper", "author", "authorship", "listing", "topic", "keyword", "venue", "repo", "link", "scheme",
-         "source")
+         "source", "revision")
 
 
 def sparql_prefixes(names: Iterable[str] | None = None) -> str:
@@ -141,6 +141,10 @@ class Iris:
 
     def source(self, commit: str | None) -> str:
         return self.entity("source", commit or "unknown")
+
+    def revision(self, commit: str) -> str:
+        """A commit of the list's history that a paper's dates come from (`phenkg history`)."""
+        return self.entity("revision", commit)
 
     @property
     def dataset(self) -> str:

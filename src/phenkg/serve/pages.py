@@ -293,6 +293,11 @@ def paper_summary(iri: str, out: list, owned: dict[str, list], describer: Descri
             seen.setdefault(term.value, link(term.value, owned_label(node, owned[node], describer)))
     if seen:
         rows.append(("links", "<br>".join(seen.values())))
+    by_predicate: dict[str, list] = {}
+    for triple in out:
+        by_predicate.setdefault(triple.predicate.value, []).append(triple.object)
+    if listed := history_text(by_predicate, describer):
+        rows.append(("in the list", listed))
     code = _joined(_objects(out, PHENKG + "code"), describer, "<br>")
     if code:
         rows.append(("code", code))
@@ -434,6 +439,24 @@ def cite_links(iri: str, kind: str, describer: Describer) -> str:
     items = " · ".join(f'<a href="{escape(describer.links.file(f"{path}.{f.extension}"), quote=True)}" '
                        f'type="{f.media_type}">{labels.get(f.name, f.name)}</a>' for f in CITATIONS.values())
     return f'<p class="cite">Cite as {items}</p>'
+
+
+def history_row(by_predicate: dict[str, list], describer: Describer) -> str:
+    """The table row of `history_text` (empty for a paper without dates)."""
+    text = history_text(by_predicate, describer)
+    return f"<tr><th>in the list</th><td>{text}</td></tr>" if text else ""
+
+
+def history_text(by_predicate: dict[str, list], describer: Describer) -> str:
+    """'first listed DATE (commit), last changed DATE (commit)' for a paper `phenkg history` dated."""
+    parts = []
+    for what, date, commit in (("first listed", "created", "firstListedIn"), ("last changed", "modified",
+                                                                               "lastChangedIn")):
+        if dates := by_predicate.get(DCTERMS + date):
+            revision = by_predicate.get(PHENKG + commit)
+            parts.append(f"{what} {escape(dates[0].value)}"
+                         + (f" ({term_html(revision[0], describer)})" if revision else ""))
+    return ", ".join(parts)
 
 
 def entity_response(describer: Describer, path: str, accept: str | None, fmt: str | None) -> Response:
