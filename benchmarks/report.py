@@ -3,6 +3,7 @@ against N, both from benchmarks/results/*.json."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import harness
@@ -152,8 +153,8 @@ def table() -> str:
                 lines.append(f"| {label(r['size'])} | {name} | {_f(t.get('requests_per_s'), 1)} | "
                              f"{_f(t.get('p50_ms'), 1)} | {t.get('non_2xx', '—')} | "
                              f"{t.get('socket_errors') or t.get('error') or ''} |")
-    if (harness.RESULTS / "scaling.png").exists():
-        lines.append(f"\n![time and peak memory against N]({harness.RESULTS.name}/scaling.png)")
+    if (harness.RESULTS / "scaling.svg").exists():
+        lines.append(f"\n![time and peak memory against N]({harness.RESULTS.name}/scaling.svg)")
     return "\n".join(lines) + "\n"
 
 
@@ -166,47 +167,50 @@ def write_readme() -> None:
 
 
 def plot() -> None:
-    """Time and peak memory against N (log-log), phenkg and its peers."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Time and peak memory against N (log-log), phenkg and its peers: a Vega-Lite spec rendered to SVG
+    offline by the path the charts of phenkg take (phenkg.charts.build.render_svg)."""
+    from phenkg.charts.build import render_svg
+    from phenkg.charts.units import SCHEMA
 
     e2e, val = read_result("end_to_end"), read_result("validation")
     if not e2e and not val:
         return
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
+    points: list[dict] = []     # {papers, measure, value, series}
+
+    def add(rows: list[dict], measure: str, series: str, value) -> None:
+        points.extend({"papers": r["papers"], "measure": measure, "value": value(r), "series": series}
+                      for r in rows if value(r) is not None)
+
     if e2e:
         rows = [r for r in e2e["rows"] if r["median_total_s"] is not None]
-        done = [r for r in rows if r["completed"]]
-        ax_t.plot([r["papers"] for r in done], [r["median_total_s"] for r in done], "o-",
-                  label="phenkg import + build")
-        for r in rows:
-            if not r["completed"]:
-                ax_t.plot([r["papers"]], [r["median_total_s"]], "x", color="C0", markersize=10,
-                          label=f"phenkg build stopped ({r['killed']})")
         peers = [r for r in rows if r.get("peer")]
-        ax_t.plot([r["papers"] for r in peers], [r["peer"]["median_total_s"] for r in peers], "s--",
-                  label="rdflib parse + serialize Turtle")
-        ax_m.plot([r["papers"] for r in rows], [r["median_peak_mb"] for r in rows], "o-",
-                  label="phenkg import + build")
-        ax_m.plot([r["papers"] for r in peers], [r["peer"]["median_peak_mb"] for r in peers], "s--",
-                  label="rdflib parse + serialize Turtle")
-        ax_m.axhline(SIX_GB, color="grey", linestyle=":", label="6 GB target")
-        ax_t.axhline(180, color="grey", linestyle=":", label="3 min target (200,000)")
+        add([r for r in rows if r["completed"]], "wall time (s)", "phenkg import + build",
+            lambda r: r["median_total_s"])
+        add([r for r in rows if not r["completed"]], "wall time (s)", "phenkg build stopped",
+            lambda r: r["median_total_s"])
+        add(peers, "wall time (s)", "rdflib parse + serialize Turtle", lambda r: r["peer"]["median_total_s"])
+        add(rows, "peak memory (MB)", "phenkg import + build", lambda r: r["median_peak_mb"])
+        add(peers, "peak memory (MB)", "rdflib parse + serialize Turtle", lambda r: r["peer"]["median_peak_mb"])
     if val:
-        ax_t.plot([r["papers"] for r in val["rows"]], [r["median_fast_s"] for r in val["rows"]], "^-",
-                  label="validation: fastshacl")
-        ax_t.plot([r["papers"] for r in val["rows"]], [r["median_pyshacl_s"] for r in val["rows"]], "v--",
-                  label="validation: pySHACL")
-    for ax, title, unit in ((ax_t, "wall time", "seconds"), (ax_m, "peak memory (RSS)", "MB")):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("papers (N)")
-        ax.set_ylabel(unit)
-        ax.set_title(title)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
+        add(val["rows"], "wall time (s)", "validation: fastshacl", lambda r: r["median_fast_s"])
+        add(val["rows"], "wall time (s)", "validation: pySHACL", lambda r: r["median_pyshacl_s"])
+    targets = [{"measure": "wall time (s)", "value": 180, "target": "3 min target (200,000)"},
+               {"measure": "peak memory (MB)", "value": SIX_GB, "target": "6 GB target"}]
+    log = {"type": "log"}
+    spec = {"$schema": SCHEMA, "title": "phenkg against N papers", "config": {"font": "sans-serif"},
+            "hconcat": [{"title": measure, "width": 380, "height": 280, "layer": [
+                {"data": {"values": [p for p in points if p["measure"] == measure]},
+                 "mark": {"type": "line", "point": True, "tooltip": True},
+                 "encoding": {"x": {"field": "papers", "type": "quantitative", "scale": log, "title": "papers (N)"},
+                              "y": {"field": "value", "type": "quantitative", "scale": log, "title": measure},
+                              "color": {"field": "series", "type": "nominal", "title": None,
+                                        "legend": {"orient": "bottom", "columns": 2}}}},
+                {"data": {"values": [t for t in targets if t["measure"] == measure]},
+                 "mark": {"type": "rule", "strokeDash": [4, 4], "color": "grey"},
+                 "encoding": {"y": {"field": "value", "type": "quantitative"}, "tooltip": {"field": "target"}}}]}
+                for measure in ("wall time (s)", "peak memory (MB)")]}
+    described = "; ".join(f"{p['series']}, {p['papers']:,} papers: {p['value']:.4g} {p['measure']}" for p in points)
     harness.RESULTS.mkdir(parents=True, exist_ok=True)
-    fig.savefig(harness.RESULTS / "scaling.png", dpi=110)
-    plt.close(fig)
+    (harness.RESULTS / "scaling.vl.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    svg = render_svg(spec, "scaling", "phenkg: time and peak memory against N papers", described)
+    (harness.RESULTS / "scaling.svg").write_text(svg, encoding="utf-8")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Run every phenkg benchmark, each against a peer measured in the same run; write
-benchmarks/results/*.json, the table in benchmarks/README.md and results/scaling.png.
+benchmarks/results/*.json, the table in benchmarks/README.md and results/scaling.svg.
 
     python benchmarks/run.py                      # seed, 2,000, 20,000, 200,000 papers
     python benchmarks/run.py --quick              # seed and 2,000, few repeats (a smoke run)

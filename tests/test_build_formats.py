@@ -31,7 +31,7 @@ def test_only_the_chosen_dumps_are_written_and_described(tmp_path):
     assert done.returncode == 0, done.stderr
     names = {p.name for p in (tmp_path / "dist").iterdir()}
     assert {"phenkg.nt", "phenkg.ttl", "phenkg.jsonld", "void.ttl", "validation.txt"} <= names
-    assert not names & {"phenkg.nq", "phenkg.trig", "phenkg.rdf", "store", "store.json"}
+    assert not names & {"phenkg.nq", "phenkg.trig", "phenkg.rdf", "store", "store.json", "charts"}
     assert names <= OUTPUTS
     assert downloads(tmp_path / "dist") == {"phenkg.nt", "phenkg.ttl", "phenkg.jsonld"}
 
@@ -41,10 +41,11 @@ def test_rebuilding_with_fewer_formats_leaves_no_stale_dump(tmp_path):
     assert build(dist).returncode == 0
     assert (dist / "phenkg.rdf").is_file()
     assert (dist / "store.json").is_file()
+    assert (dist / "charts" / "keywords.svg").is_file()     # charts are built by default (phenkg.charts)
     done = build(dist, "--formats", "store")
     assert done.returncode == 0, done.stderr
     names = {p.name for p in dist.iterdir()}
-    assert "phenkg.rdf" not in names                  # the old set was replaced, not added to
+    assert not names & {"phenkg.rdf", "charts"}      # the old set was replaced, not added to
     assert {"phenkg.nt", "store", "store.json"} <= names
     assert downloads(dist) == {"phenkg.nt"}
 
@@ -56,3 +57,12 @@ def test_an_unknown_format_is_refused_before_anything_is_done(tmp_path, value):
     assert "unknown format" in done.stderr
     assert all(name in done.stderr for name in BUILDABLE)
     assert not (tmp_path / "dist").exists()
+
+
+def test_charts_without_the_store_are_queried_from_the_ntriples(tmp_path):
+    done = build(tmp_path / "dist", "--formats", "charts")
+    assert done.returncode == 0, done.stderr
+    names = {p.name for p in (tmp_path / "dist").iterdir()}
+    assert "charts" in names
+    assert "store" not in names
+    assert (tmp_path / "dist" / "charts" / "papers-per-list-year.svg").is_file()

@@ -77,10 +77,11 @@ def test_negotiation_offers_are_table_entries(offers):
 
 
 def test_downloads_cover_every_file_a_build_writes():
-    from phenkg.export import OUTPUTS
+    from phenkg.export import CHARTS, OUTPUTS
     from phenkg.storedir import STORE
 
-    assert all(formats.media_type(name) != formats.UNKNOWN for name in OUTPUTS - {STORE})   # store/: a folder
+    folders = {STORE, CHARTS}
+    assert all(formats.media_type(name) != formats.UNKNOWN for name in OUTPUTS - folders)
 
 
 # -- prefixes -------------------------------------------------------------------------------------

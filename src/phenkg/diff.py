@@ -20,7 +20,7 @@ from typing import Any
 
 from phenkg import graph, patch
 from phenkg.model import Catalog, Paper, PaperHistory
-from phenkg.vocab import DCTERMS, PHENKG, PROV, SCHEMA, SKOS, Iris
+from phenkg.vocab import DCTERMS, PHENKG, PROV, RDFS, SCHEMA, SKOS, Iris
 
 # kinds, in the order a report lists them
 PAPER_ADDED, PAPER_REMOVED, PAPER_REKEYED = "paper-added", "paper-removed", "paper-rekeyed"
@@ -317,7 +317,14 @@ class Changes:
             for topic in (*self.new.topics, *self.old.topics):
                 if o == f"<{iris.topic(topic.key)}>" and (TOPIC_RENAMED, topic.key) in self.by:
                     return self.by[TOPIC_RENAMED, topic.key]
+        if node == "listing" and p == _p(RDFS, "label"):   # the label names the topic: a renamed topic's changes
+            return self._topic_renamed_of(key)
         return None
+
+    def _topic_renamed_of(self, paper_key: str) -> Change | None:
+        listed = {x.topic for c in (self.old, self.new) for paper in c.papers if paper.key == paper_key
+                  for x in paper.listings}
+        return next((self.by[TOPIC_RENAMED, k] for k in sorted(listed) if (TOPIC_RENAMED, k) in self.by), None)
 
 
 def _compare(was: Paper, now: Paper, changes: Changes) -> dict[str, dict[str, Any]]:

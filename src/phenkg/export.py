@@ -43,10 +43,11 @@ from phenkg.progress import Progress
 from phenkg.vocab import PREFIXES, SH, Iris
 
 STEM = "phenkg"
+CHARTS = "charts"       # the folder of charts (phenkg.charts), a choice of --formats
 # every file a build writes (tests/test_build_atomic.py checks this against a build)
 OUTPUTS = frozenset({*(f"{STEM}.{f.extension}" for f in EXPORTS.values()), "validation.ttl", "validation.txt",
                      "void.ttl", "dataset.jsonld", "ontology.ttl", "ontology.html", storedir.STORE,
-                     storedir.FIGURES, CFF_NAME, KEYS_FILE})
+                     storedir.FIGURES, CFF_NAME, KEYS_FILE, CHARTS})
 PARALLEL = 7_500  # papers (about 500,000 triples) from which a build uses both cores
 
 
@@ -166,7 +167,7 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-BUILDABLE = (*EXPORTS, storedir.STORE)     # what `--formats` chooses from; N-Triples is always written
+BUILDABLE = (*EXPORTS, storedir.STORE, CHARTS)  # what `--formats` chooses from; N-Triples is always written
 
 
 def chosen_formats(names: str | None) -> frozenset[str]:
@@ -238,6 +239,8 @@ def _build_into(catalog: Catalog, out_dir: Path, base: str, shapes=None,
         if storedir.STORE in formats:   # what `phenkg serve --dist` opens at once
             files += storedir.write_store(nt_path, out_dir, triples)
             files += _citation_keys(out_dir)
+        if CHARTS in formats:
+            files += write_build_charts(nt_path, out_dir, base, store=storedir.STORE in formats)
         for future in derived:
             files += future.result()
         result = (validation.result() if validation is not None
@@ -260,6 +263,18 @@ def _citation_keys(out_dir: Path) -> list[Path]:
         out.write(keys_json(store))
     del store
     return [out_dir / KEYS_FILE]
+def write_build_charts(nt_path: Path, out_dir: Path, base: str, store: bool) -> list[Path]:
+    """The charts (phenkg.charts) into out_dir/charts/, queried from the store just written, else from
+    the N-Triples loaded into memory."""
+    from phenkg.charts.build import write_charts
+
+    if store:
+        graph_store = ox.Store.read_only(str(out_dir / storedir.STORE))
+    else:
+        graph_store = ox.Store()
+        graph_store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+    write_charts(graph_store, out_dir / CHARTS, base)
+    return [out_dir / CHARTS]
 
 
 def _pool(stack: contextlib.ExitStack, initializer: Callable, initargs: tuple) -> ProcessPoolExecutor:

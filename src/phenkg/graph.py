@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from phenkg import ntriples
+from phenkg.identifiers import ARXIV, ARXIV_DOI, AUTHOR_SCHEMES, OPENREVIEW, PAPER_SCHEMES, Scheme, curated
 from phenkg.keys import arxiv_id, arxiv_year, openreview_id, slug
-from phenkg.model import Catalog, Dated, EntityKeys, Paper, PaperHistory, Source, Topic, Venue, repo_name
-from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, XSD, Iris, encoded_iri
+from phenkg.model import Catalog, Dated, EntityKeys, Identifiers, Paper, PaperHistory, Source, Topic, Venue, repo_name
+from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, encoded_iri
 
 _A = f"<{RDF}type>"
 
@@ -47,6 +48,17 @@ def integer(value: int) -> str:
     return f'"{value}"^^<{XSD}integer>'
 
 
+def printed_date(value: str) -> str:
+    """A date as a list prints it, '2015' or '2019-02', typed as the XSD type of that form."""
+    return f'"{value}"^^<{XSD}{"gYearMonth" if len(value) == 7 else "gYear"}>'
+
+
+def g_year(value: int) -> str:
+    """A year as xsd:gYear: what schema.org's date properties read (our own year properties stay
+    xsd:integer, which every SPARQL engine compares)."""
+    return f'"{value:04d}"^^<{XSD}gYear>'
+
+
 def p(ns: str, name: str) -> str:
     return f"<{ns}{name}>"
 
@@ -56,6 +68,7 @@ NAME, URL, AUTHOR, DESCRIPTION = p(SCHEMA, "name"), p(SCHEMA, "url"), p(SCHEMA, 
 SUBJECT, ABOUT, KEYWORDS = p(DCTERMS, "subject"), p(SCHEMA, "about"), p(SCHEMA, "keywords")
 PREF_LABEL, IN_SCHEME = p(SKOS, "prefLabel"), p(SKOS, "inScheme")
 DERIVED = p(PROV, "wasDerivedFrom")
+SAME_AS, IDENTIFIER, LABEL = p(SCHEMA, "sameAs"), p(SCHEMA, "identifier"), p(RDFS, "label")
 
 
 @dataclass
@@ -65,6 +78,8 @@ class Context:
     iris: Iris
     keys: EntityKeys
     source: str
+    topic_names: dict[str, str] = field(default_factory=dict)
+    people: dict[str, Identifiers] = field(default_factory=dict)
     added: dict[str, str] = field(default_factory=dict)   # an added list's file -> its IRI (data/sources.yaml)
     history: dict[str, PaperHistory] = field(default_factory=dict)   # paper key -> its dates (data/history.yaml)
 
@@ -72,7 +87,8 @@ class Context:
     def of(cls, catalog: Catalog, base: str) -> Context:
         iris = Iris(base)
         added = {x.file: iris.source(x.commit or slug(x.file)) for x in catalog.sources}
-        return cls(iris, catalog.keys, iris.source(catalog.source.commit), added, catalog.history)
+        return cls(iris, catalog.keys, iris.source(catalog.source.commit), {t.key: t.name for t in catalog.topics},
+                   catalog.people, added, catalog.history)
 
 
 def named_triples(s: str, name: str, *classes: str) -> Iterator[str]:
@@ -83,22 +99,36 @@ def named_triples(s: str, name: str, *classes: str) -> Iterator[str]:
     yield f"{s} {NAME} {lit(name)} ."
 
 
+def identity_triples(s: str, scheme: Scheme, value: str) -> Iterator[str]:
+    """One identifier: the IRI it names (schema:sameAs) and its text 'scheme:value' (schema:identifier)."""
+    yield f"{s} {SAME_AS} {iri(scheme.same_as(value))} ."
+    yield f"{s} {IDENTIFIER} {lit(scheme.identifier(value))} ."
+
+
 def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
     s = iri(ctx.iris.paper(paper.key))
     ph = PHENKG
     yield from named_triples(s, paper.title, p(ph, "Paper"), p(SCHEMA, "ScholarlyArticle"))
+    year = paper.venue.year if paper.venue is not None else None
     if paper.url:
         yield f"{s} {URL} {iri(paper.url)} ."
         if found := arxiv_id(paper.url):
-            yield f"{s} {p(ph, 'arxiv')} {iri('https://arxiv.org/abs/' + found)} ."
+            yield f"{s} {p(ph, 'arxiv')} {iri(ARXIV.same_as(found))} ."
             # the same work as arXiv's record, and its DataCite DOI (every arXiv id has one, no look-up)
-            yield f"{s} {p(SCHEMA, 'sameAs')} {iri('https://arxiv.org/abs/' + found)} ."
-            yield f"{s} {p(SCHEMA, 'sameAs')} {iri('https://doi.org/10.48550/arXiv.' + found)} ."
-            if (year := arxiv_year(found)) is not None:
-                yield f"{s} {p(ph, 'arxivYear')} {integer(year)} ."
+            yield from identity_triples(s, ARXIV, found)
+            yield from identity_triples(s, PAPER_SCHEMES["doi"], ARXIV_DOI.format(found))
+            if (arxiv := arxiv_year(found)) is not None:
+                yield f"{s} {p(ph, 'arxivYear')} {integer(arxiv)} ."
+                year = year or arxiv
         elif found := openreview_id(paper.url):
-            yield f"{s} {p(ph, 'openreview')} {iri('https://openreview.net/forum?id=' + found)} ."
-            yield f"{s} {p(SCHEMA, 'sameAs')} {iri('https://openreview.net/forum?id=' + found)} ."
+            yield f"{s} {p(ph, 'openreview')} {iri(OPENREVIEW.same_as(found))} ."
+            yield from identity_triples(s, OPENREVIEW, found)
+    for scheme, value in curated(paper.ids, PAPER_SCHEMES):
+        yield from identity_triples(s, scheme, value)
+    if paper.date:      # as the list prints it ('2015', '2019-02'), else the venue's year, else the preprint's
+        yield f"{s} {p(SCHEMA, 'datePublished')} {printed_date(paper.date)} ."
+    elif year is not None:
+        yield f"{s} {p(SCHEMA, 'datePublished')} {g_year(year)} ."
     if paper.digest:
         yield f"{s} {DESCRIPTION} {lit(paper.digest)} ."
     yield from authorship_triples(s, paper, ctx)
@@ -110,10 +140,8 @@ def paper_triples(paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{s} {p(SCHEMA, 'publication')} {iri(ctx.iris.venue(paper.venue.key))} ."
         if paper.venue.year is not None:
             yield f"{s} {p(ph, 'publicationYear')} {integer(paper.venue.year)} ."
-    if paper.date:      # as the list prints it: '2015' or '2019-02'
-        yield f"{s} {p(SCHEMA, 'datePublished')} {lit(paper.date)} ."
-        if paper.venue is None or paper.venue.year is None:
-            yield f"{s} {p(ph, 'publicationYear')} {integer(int(paper.date[:4]))} ."
+    if paper.date and (paper.venue is None or paper.venue.year is None):
+        yield f"{s} {p(ph, 'publicationYear')} {integer(int(paper.date[:4]))} ."
     yield from link_triples(s, paper, ctx)
     yield from listing_triples(s, paper, ctx)
     for source in dict.fromkeys(ctx.added.get(x.source or "", ctx.source) for x in paper.listings) or [ctx.source]:
@@ -135,6 +163,7 @@ def revision_triples(dated: Dated, ctx: Context) -> Iterator[str]:
     s = iri(ctx.iris.revision(dated.commit))
     yield f"{s} {_A} {p(PHENKG, 'ListRevision')} ."
     yield f"{s} {_A} {p(PROV, 'Entity')} ."
+    yield f"{s} {_A} {p(SCHEMA, 'CreativeWork')} ."   # the list as it was at that commit: a work
     yield f"{s} {p(PHENKG, 'commit')} {lit(dated.commit)} ."
     yield f'{s} {p(DCTERMS, "date")} "{dated.date}"^^<{XSD}date> .'
     yield f"{s} {NAME} {lit(f'commit {dated.commit[:12]} of {dated.date}')} ."
@@ -161,6 +190,7 @@ def authorship_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{ship} {p(ph, 'author')} {author} ."
         yield f"{ship} {p(ph, 'printedName')} {lit(name)} ."
         yield f"{ship} {p(ph, 'position')} {integer(position)} ."
+        yield f"{ship} {LABEL} {lit(f'{name}, author {position}')} ."  # short: one per author of every paper
 
 
 def link_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
@@ -176,6 +206,7 @@ def link_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
             node = iri(ctx.iris.link(paper.key, n_link))
             yield f"{s} {p(ph, 'link')} {node} ."
             yield f"{node} {_A} {p(ph, 'Link')} ."
+            yield f"{node} {_A} {p(SCHEMA, 'CreativeWork')} ."  # a page, post, video, slides...: a work
             yield f"{node} {p(ph, 'linkKind')} {lit(link.kind)} ."
             yield f"{node} {URL} {iri(link.url)} ."
 
@@ -197,6 +228,10 @@ def listing_triples(s: str, paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"{node} {p(ph, 'paper')} {s} ."
         yield f"{node} {p(ph, 'topic')} {topic} ."
         yield f"{node} {DERIVED} {iri(ctx.added.get(listing.source or '', ctx.source))} ."
+        where = ctx.topic_names.get(listing.topic, listing.topic)
+        if listing.year is not None or listing.year_label:
+            where += f", {listing.year if listing.year is not None else listing.year_label}"
+        yield f"{node} {LABEL} {lit(f'listed under {where}')} ."
         if listing.year is not None:
             yield f"{node} {p(ph, 'listYear')} {integer(listing.year)} ."
             if listing.year not in years_seen:
@@ -210,12 +245,16 @@ def author_triples(key: str, name: str, ctx: Context) -> Iterator[str]:
     s = iri(ctx.iris.author(key))
     yield from named_triples(s, name, p(PHENKG, "Author"), p(SCHEMA, "Person"), p(FOAF, "Person"))
     yield f"{s} {p(FOAF, 'name')} {lit(name)} ."
+    for scheme, value in curated(ctx.people.get(name), AUTHOR_SCHEMES):
+        yield from identity_triples(s, scheme, value)
 
 
 def concept_triples(s: str, kind: str, label: str, scheme: str) -> Iterator[str]:
-    yield from named_triples(s, label, p(PHENKG, kind), p(SKOS, "Concept"))
+    """A topic or keyword: a SKOS concept, and for schema.org consumers a DefinedTerm of a DefinedTermSet."""
+    yield from named_triples(s, label, p(PHENKG, kind), p(SKOS, "Concept"), p(SCHEMA, "DefinedTerm"))
     yield f"{s} {PREF_LABEL} {lit(label)} ."
     yield f"{s} {IN_SCHEME} {iri(scheme)} ."
+    yield f"{s} {p(SCHEMA, 'inDefinedTermSet')} {iri(scheme)} ."
 
 
 def topic_triples(topic: Topic, order: int, ctx: Context) -> Iterator[str]:
@@ -231,7 +270,7 @@ def keyword_triples(key: str, label: str, ctx: Context) -> Iterator[str]:
 def scheme_triples(ctx: Context) -> Iterator[str]:
     for name, label in (("topics", "Topics of the list"), ("keywords", "Keywords of the list")):
         s = iri(ctx.iris.scheme(name))
-        yield f"{s} {_A} {p(SKOS, 'ConceptScheme')} ."
+        yield from named_triples(s, label, p(SKOS, "ConceptScheme"), p(SCHEMA, "DefinedTermSet"))
         yield f"{s} {PREF_LABEL} {lit(label)} ."
 
 
@@ -241,6 +280,7 @@ def venue_triples(key: str, venue: Venue, ctx: Context) -> Iterator[str]:
     yield f"{s} {p(PHENKG, 'venueName')} {lit(venue.name)} ."
     if venue.year is not None:
         yield f"{s} {p(PHENKG, 'venueYear')} {integer(venue.year)} ."
+        yield f"{s} {p(SCHEMA, 'startDate')} {g_year(venue.year)} ."
     if venue.qualifier:
         yield f"{s} {p(PHENKG, 'venueQualifier')} {lit(venue.qualifier)} ."
 
@@ -250,6 +290,7 @@ def repo_triples(key: str, url: str, ctx: Context, citing: Iterable[str] = ()) -
     s = iri(ctx.iris.repo(key))
     yield from named_triples(s, repo_name(url), p(PHENKG, "CodeRepository"), p(SCHEMA, "SoftwareSourceCode"))
     yield f"{s} {p(SCHEMA, 'codeRepository')} {iri(url)} ."
+    yield f"{s} {SAME_AS} {iri(url)} ."  # the node stands for the repository the URL names
     for paper in citing:
         yield f"{s} {p(SCHEMA, 'citation')} {iri(paper)} ."
 

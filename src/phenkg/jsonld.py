@@ -265,7 +265,7 @@ def paper_document(source: Any, paper_iri: str, base: str, with_context: bool = 
 def node_document(store: ox.Store, iri: str, with_context: bool = True,
                   max_papers: int | None = None) -> dict | None:
     """Any entity's own triples compacted; for authors, topics, keywords, venues and repositories
-    also its papers (`@reverse` terms of the context, each paper as its IRI and name)."""
+    also its papers (`@reverse` terms of the context, each paper as its IRI, types and name)."""
     t = terms()
     pairs = _pairs(store, iri)
     if not pairs:
@@ -282,6 +282,9 @@ def node_document(store: ox.Store, iri: str, with_context: bool = True,
         listed = []
         for paper in papers[:max_papers]:
             entry: dict[str, Any] = {"@id": paper}
+            types = sorted({t.compact_iri(o.value, vocab=True) for o in _objects(store, ox.NamedNode(paper), _TYPE)})
+            if types:  # every node a document mentions is typed, for consumers that read one page
+                entry["@type"] = types[0] if len(types) == 1 else types
             names = sorted(o.value for o in _objects(store, ox.NamedNode(paper), SCHEMA + "name"))
             if names:
                 entry[name_term.name] = names[0]

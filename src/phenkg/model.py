@@ -40,6 +40,19 @@ class Venue:
 
 
 @dataclass(slots=True)
+class Identifiers:
+    """Identifiers a curator knows for a paper (doi, wikidata, openalex, dblp) or an author (orcid, dblp,
+    wikidata), as written in data/; nothing is looked up. graph.py publishes them as schema:sameAs and
+    schema:identifier."""
+
+    doi: str | None = None
+    orcid: str | None = None
+    wikidata: str | None = None
+    openalex: str | None = None
+    dblp: str | None = None
+
+
+@dataclass(slots=True)
 class Listing:
     """One place the list shows a paper: its topic, the year heading above it, and its source line."""
 
@@ -63,6 +76,7 @@ class Paper:
     listings: list[Listing] = field(default_factory=list)
     date: str | None = None       # as a list gives it ('2015', '2019-02'); the seed's family has none
     more_authors: bool = False    # the list names the first authors, then 'et al.'
+    ids: Identifiers | None = None
 
     @property
     def code_urls(self) -> list[str]:
@@ -72,7 +86,7 @@ class Paper:
         """Everything but the source lines: what two copies of a paper should agree on."""
         return (self.key, self.title, self.url, [(x.kind, x.url) for x in self.links], self.authors,
                 self.venue, self.keywords, self.digest, self.date, self.more_authors,
-                [(x.topic, x.year, x.year_label) for x in self.listings])
+                [(x.topic, x.year, x.year_label) for x in self.listings], self.ids)
 
 
 @dataclass(slots=True)
@@ -133,6 +147,7 @@ class Catalog:
     problems: list[Problem] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)   # lists added to the first one (data/sources.yaml)
     history: dict[str, PaperHistory] = field(default_factory=dict)  # paper key -> its dates (data/history.yaml)
+    people: dict[str, Identifiers] = field(default_factory=dict)  # author name -> identifiers (authors.yaml)
 
     @cached_property
     def keys(self) -> EntityKeys:

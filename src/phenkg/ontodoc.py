@@ -126,6 +126,11 @@ def render_html(ontology_graph: Graph) -> str:
             _row("Version IRI", _objects(graph, ontology, OWL.versionIRI)),
             _row("Version", [_text(graph, ontology, OWL.versionInfo)]),
             _row("Created", [_text(graph, ontology, DCTERMS.created)]),
+            _row("Modified", [_text(graph, ontology, DCTERMS.modified)]),
+            _row("Creator", _objects(graph, ontology, DCTERMS.creator)),
+            _row("Publisher", _objects(graph, ontology, DCTERMS.publisher)),
+            _row("Licence", _objects(graph, ontology, DCTERMS.license)),
+            _row("Cite as", _objects(graph, ontology, DCTERMS.bibliographicCitation)),
             _row("Namespace", [f"<code>{escape(str(PHENKG))}</code> (prefix <code>phenkg:</code>)"]),
         ])
     description = _text(graph, ontology, DCTERMS.description) if ontology is not None else ""
@@ -139,6 +144,7 @@ def render_html(ontology_graph: Graph) -> str:
         '<head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{title}</title>",
+        _preview(title, str(ontology) if ontology is not None else "", description),
         f"<style>{STYLE}</style></head>",
         "<body>",
         f"<h1>{title}</h1>",
@@ -154,6 +160,18 @@ def render_html(ontology_graph: Graph) -> str:
         "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _preview(title: str, iri: str, description: str) -> str:
+    """The canonical link and OpenGraph tags every phenkg page carries (title and description are
+    already escaped)."""
+    if not iri:
+        return ""
+    url = escape(iri, quote=True)
+    return (f'<link rel="canonical" href="{url}"><meta property="og:type" content="website">'
+            f'<meta property="og:title" content="{title}"><meta property="og:url" content="{url}">'
+            f'<meta property="og:site_name" content="phenkg"><meta name="description" content="{description}">'
+            f'<meta property="og:description" content="{description}">')
 
 
 def ontology_text(ontology_path: Path | None = None) -> str | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, overload
 
-from phenkg.model import Dated, Link, Listing, Paper, PaperHistory, Problem, Source, Topic, Venue
+from phenkg.identifiers import AUTHOR_SCHEMES, PAPER_SCHEMES, Scheme, problem
+from phenkg.model import Dated, Identifiers, Link, Listing, Paper, PaperHistory, Problem, Source, Topic, Venue
 
 YEARS = (1800, 2100)  # a year heading, venue year or topic year outside these is a typo
 LINES = (1, 100_000_000)  # a line of the Markdown list
@@ -29,7 +30,7 @@ _HINTS = {
     int: "write a whole number in decimal, e.g. 2022",
 }
 PAPER_FIELDS = frozenset({"key", "title", "url", "links", "authors", "more_authors", "venue", "date", "keywords",
-                          "digest", "listings"})
+                          "digest", "listings", "ids"})
 
 
 class Invalid(Exception):
@@ -205,6 +206,19 @@ def web_url(rec: Record, name: str, required: bool = False) -> str | None:
     return value
 
 
+def identifiers(rec: Record, schemes: dict[str, Scheme]) -> Identifiers | None:
+    """The identifiers of a record's fields named like `schemes` (each in its scheme's form), or None."""
+    found = {}
+    for name, scheme in schemes.items():
+        value = rec.text(name)
+        if value is None:
+            continue
+        if (why := problem(scheme, value)) is not None:
+            raise rec.fail(name, why, f"write it like {scheme.example}")
+        found[name] = value
+    return Identifiers(**found) if found else None
+
+
 def read_paper(raw: Any, index: int) -> Paper:
     key = raw.get("key") if type(raw) is dict else None
     rec = Record(raw, (index,), f"paper {key if type(key) is str else '#' + str(index + 1)}", PAPER_FIELDS)
@@ -213,17 +227,22 @@ def read_paper(raw: Any, index: int) -> Paper:
         v = Record(rec.raw["venue"], (index, "venue"), rec.entry, _VENUE, "venue.")
         printed = v.text("printed", True)
         venue = Venue(printed, v.text("name") or printed, v.integer("year", YEARS), v.text("qualifier"))
+    ids = None
+    if rec.raw.get("ids") is not None:
+        ids = identifiers(Record(rec.raw["ids"], (index, "ids"), rec.entry, frozenset(PAPER_SCHEMES), "ids."),
+                          PAPER_SCHEMES)
     return Paper(
         key=rec.text("key", True, KEY), title=rec.text("title", True), url=web_url(rec, "url"),
         links=[Link(x.text("kind", True), web_url(x, "url", True)) for x in rec.records("links", _LINK)],
         authors=rec.texts("authors"), venue=venue, keywords=rec.texts("keywords"), digest=rec.text("digest"),
         listings=[Listing(x.text("topic", True), x.integer("year", YEARS), x.integer("line", LINES),
                           x.text("year_label"), x.text("source")) for x in rec.records("listings", _LISTING)],
-        date=rec.text("date", pattern=DATE), more_authors=rec.text("more_authors", pattern=ET_AL) is not None)
+        date=rec.text("date", pattern=DATE), more_authors=rec.text("more_authors", pattern=ET_AL) is not None,
+        ids=ids)
 
 
-def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:
-    """Every paper, its key unique and each listing naming a known topic."""
+def read_papers(raw: Any, topic_keys: set[str] | None) -> list[Paper]:
+    """Every paper, its key unique and each listing naming a known topic (any topic when `topic_keys` is None)."""
     papers = [read_paper(item, i) for i, item in enumerate(top_list(raw, "papers", True))]
     seen: dict[str, int] = {}
     for i, paper in enumerate(papers):
@@ -232,7 +251,7 @@ def read_papers(raw: Any, topic_keys: set[str]) -> list[Paper]:
                           "merge the two records: one paper, one listing per topic", f"paper {paper.key}",
                           first=(first, "key"))
         for j, listing in enumerate(paper.listings):
-            if listing.topic not in topic_keys:
+            if topic_keys is not None and listing.topic not in topic_keys:
                 raise Invalid((i, "listings", j, "topic"), f"listings[{j}].topic",
                               f"unknown topic '{listing.topic}'",
                               f"add it to topics.yaml or use one of {', '.join(sorted(topic_keys))}",
@@ -281,3 +300,28 @@ def _matching(rec: Record, name: str, pattern: re.Pattern[str], what: str) -> st
     if not pattern.fullmatch(value):
         raise rec.fail(name, f"{value[:60]!r} is not {what}", "run `phenkg history` again to rewrite the file")
     return value
+
+
+def read_people(raw: Any, names: set[str]) -> dict[str, Identifiers]:
+    """data/authors.yaml: for authors the papers name (`name:` as printed), the identifiers a curator
+    knows. Each name once, each naming an author of some paper."""
+    people: dict[str, Identifiers] = {}
+    seen: dict[str, int] = {}
+    for i, item in enumerate(top_list(raw, "authors", False)):
+        name = item.get("name") if type(item) is dict else None
+        rec = Record(item, (i,), f"author {name if type(name) is str else '#' + str(i + 1)}",
+                     frozenset({"name", *AUTHOR_SCHEMES}))
+        name = rec.text("name", True)
+        if name in seen:
+            raise Invalid((i, "name"), "name", f"author '{name}' appears twice", "merge the two records",
+                          rec.entry, first=(seen[name], "name"))
+        if name not in names:
+            raise rec.fail("name", f"no paper names the author '{name[:80]}'",
+                           "write the name as a paper's `authors:` in papers.yaml prints it")
+        seen[name] = i
+        found = identifiers(rec, AUTHOR_SCHEMES)
+        if found is None:
+            raise rec.fail("name", "gives no identifier", f"add one of {', '.join(AUTHOR_SCHEMES)}, or remove "
+                           "the record", at_field=False)
+        people[name] = found
+    return people

@@ -17,12 +17,22 @@ from typing import Any, TypeVar
 from phenkg.atomic import write_atomic
 from phenkg.errors import DataError
 from phenkg.model import Catalog, Paper, Source
-from phenkg.records import Invalid, read_history, read_papers, read_problems, read_source, read_sources, read_topics
+from phenkg.records import (
+    Invalid,
+    read_history,
+    read_papers,
+    read_people,
+    read_problems,
+    read_source,
+    read_sources,
+    read_topics,
+)
 from phenkg.safeyaml import HIDDEN_VALUE, MAX_DIGITS, load, locate, read_text
 
 SOURCE, TOPICS, PAPERS, REPORT = "source.yaml", "topics.yaml", "papers.yaml", "import-report.yaml"
 SOURCES = "sources.yaml"  # the lists added to source.yaml's, when data/ holds several
 HISTORY = "history.yaml"   # written by `phenkg history`, not by import; absent until then
+AUTHORS = "authors.yaml"  # optional: identifiers of authors (written only when there are some)
 FIX_COMMAND = "phenkg fmt"
 T = TypeVar("T")
 # YAML reads these as line breaks, or refuses them: never plain, and escaped inside quotes
@@ -78,7 +88,8 @@ def paper_fields(paper: Paper) -> list[tuple[str, Any]]:
             ("links", [{"kind": x.kind, "url": x.url} for x in paper.links]),
             ("authors", paper.authors), ("more_authors", "et al." if paper.more_authors else None), ("venue", venue),
             ("date", paper.date), ("keywords", paper.keywords), ("digest", paper.digest),
-            ("listings", [_set_fields(x) for x in paper.listings])]
+            ("listings", [_set_fields(x) for x in paper.listings]),
+            ("ids", _set_fields(paper.ids) if paper.ids is not None else None)]
 
 
 def dump_records(records: Iterable[list[tuple[str, Any]]]) -> str:
@@ -96,7 +107,7 @@ def render_files(catalog: Catalog) -> dict[str, str]:
     """The text of each data file, by file name."""
     src = catalog.source
     added = {SOURCES: dump_records(source_fields(x) for x in catalog.sources)} if catalog.sources else {}
-    return {
+    files = {
         SOURCE: dump_mapping(source_fields(src)),
         **added,
         TOPICS: dump_records([("key", t.key), ("name", t.name), ("years", t.years)] for t in catalog.topics),
@@ -105,6 +116,24 @@ def render_files(catalog: Catalog) -> dict[str, str]:
                               ("entry", p.entry), ("message", p.message)] for p in catalog.problems),
         **({HISTORY: render_history(catalog)} if catalog.history else {}),
     }
+    if catalog.people:
+        files[AUTHORS] = dump_records([("name", name), *_set_fields(ids).items()]
+                                      for name, ids in catalog.people.items())
+    return files
+
+
+def keep_identifiers(catalog: Catalog, data_dir: Path) -> None:
+    """Give the papers of a fresh import the `ids:` a curator wrote for the same keys in `data_dir` (the
+    list does not hold them). data/authors.yaml is never written by an import, so it stays as it is."""
+    if not (data_dir / PAPERS).exists():
+        return
+    try:
+        previous = _read(data_dir / PAPERS, lambda raw: read_papers(raw, None))
+    except DataError:
+        return  # an unreadable file is refused later, by refuse_to_overwrite or the next read
+    ids = {paper.key: paper.ids for paper in previous if paper.ids is not None}
+    for paper in catalog.papers:
+        paper.ids = paper.ids or ids.get(paper.key)
 
 
 def source_fields(src: Source) -> list[tuple[str, Any]]:
@@ -259,7 +288,12 @@ def read_catalog(data_dir: Path) -> Catalog:
     problems = _read(report, read_problems) if report.exists() else []
     added = _read(data_dir / SOURCES, read_sources) if (data_dir / SOURCES).exists() else []
     history = _read(data_dir / HISTORY, read_history) if (data_dir / HISTORY).exists() else {}
-    return Catalog(source, topics, papers, problems, added, history=history)
+    authors = data_dir / AUTHORS
+    people = {}
+    if authors.exists():
+        names = {name for paper in papers for name in paper.authors}
+        people = _read(authors, lambda raw: read_people(raw, names))
+    return Catalog(source, topics, papers, problems, added, history=history, people=people)
 
 
 def render_history(catalog: Catalog) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from phenkg.charts.html import chart_html, charts_folder
 from phenkg.errors import PhenkgError
 from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
@@ -20,7 +21,7 @@ from phenkg.serve.files import STATIC_FILES, read_served
 from phenkg.serve.guard import check_graphs, check_query
 from phenkg.serve.http import HttpError, Response, error_body, error_response
 from phenkg.serve.pages import Describer, entity_response, page, void_response
-from phenkg.serve.query_page import query_page
+from phenkg.serve.query_page import dataset_script, query_page
 from phenkg.serve.results import reorder_columns, star_order
 from phenkg.serve.worker import Job
 from phenkg.sparql import decode_escapes, memo_short_texts
@@ -129,10 +130,12 @@ class App:
     def __init__(self, executor, settings: Settings, store, documents: Documents, *, guard: bool = True) -> None:
         self.executor, self.settings, self.store, self.documents = executor, settings, store, documents
         self.guard = guard          # False only in the tests that show the sandbox holds without it
-        self.describer = Describer(store, settings.base)
+        charts = charts_folder(settings.dist)
+        self.describer = Describer(store, settings.base, charts)
         self.described = Describer(documents.void_store(), settings.base)   # the dataset's description
-        self.dataset = _dataset(settings.dist)
         self.citations = Citations(store, settings.base, settings.dist)
+        self.dataset = _dataset(settings.dist)
+        self.home = (self.dataset, chart_html("home", None, charts, "/query"))   # the home page's charts
         self.index = query_page(settings.base, self.dataset)
         self.triples = settings.triples if settings.triples is not None else len(store)
 
@@ -166,17 +169,21 @@ class App:
         fmt = request.param("format")
         head, _, rest = path.lstrip("/").partition("/")
         if path == "/":
-            return Response(200, home_page(self.describer, self.dataset), HTML.media_type)
+            asked = request.param("query")      # a chart's "run it" link: the query page holds its query
+            if asked is not None:
+                return Response(200, query_page(self.settings.base, self.dataset, "", asked), HTML.media_type)
+            return Response(200, home_page(self.describer, *self.home), HTML.media_type)
         if path == "/query":
-            return Response(200, self.index, HTML.media_type)
+            asked = request.param("query")
+            body = self.index if asked is None else query_page(self.settings.base, self.dataset, "", asked)
+            return Response(200, body, HTML.media_type)
         if head in PAGES and not rest:
             return Response(200, list_page(self.describer, head), HTML.media_type)
         if path == "/favicon.ico":
             return self.static("favicon.ico")
         if head.partition(".")[0] in ("void", "dataset"):
-            return void_response(self.described, self.documents.void, path, request.accept, fmt)
-        if head == "ontology" and rest:          # the version IRI: this version of the ontology
-            return self.documents.ontology_response(request.accept, fmt)
+            return void_response(self.described, self.documents.void, path, request.accept, fmt,
+                                 head=dataset_script(self.dataset))
         if path == "/graph":                     # the named graph the quad dumps hold: the dataset
             return Response(303, b"", TEXT.media_type, [("Location", "/void"), ("Vary", "Accept")])
         if head == "static" and rest:
@@ -187,10 +194,11 @@ class App:
             return entity_response(self.describer, path, request.accept, fmt)
         if head == "dist" and rest:
             return self.download(rest)
-        if path == "/ontology":
+        if self.documents.is_ontology_path(path):
             return self.documents.ontology_response(request.accept, fmt)
         if path == "/shapes":
-            return rdf_response(self.documents.shapes, request.accept, fmt, title="SHACL shapes")
+            return rdf_response(self.documents.shapes, request.accept, fmt, title="SHACL shapes",
+                                url=self.describer.iris.at_path(path))
         if path == "/CITATION.cff":
             return self.citations.cff()
         if path == "/context.jsonld":

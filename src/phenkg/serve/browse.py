@@ -70,8 +70,7 @@ def years_page(describer: Describer) -> bytes:
 
 def home_page(describer: Describer, dataset: dict | None = None, charts: str = "") -> bytes:
     """The dataset's summary: what it holds, where it comes from, how to browse, query and download it."""
-    from phenkg.formats import JSONLD
-    from phenkg.markup import link, script_json
+    from phenkg.markup import link
 
     links = describer.links
     counts = []
@@ -89,7 +88,12 @@ def home_page(describer: Describer, dataset: dict | None = None, charts: str = "
     schemes = "".join(f'<li>{iri_link(describer.iris.scheme(s), label, describer.base, links)}</li>'
                       for s, label in (("topics", "the topic scheme (SKOS)"),
                                        ("keywords", "the keyword scheme (SKOS)")))
-    head = (f'<script type="{JSONLD.media_type}">\n{script_json(dataset, indent=1)}\n</script>' if dataset else "")
+    from phenkg.serve.metadata import page_meta
+    from phenkg.serve.query_page import dataset_script
+
+    description = (dataset or {}).get("description") or "Papers on deep-learning phenomena as linked data"
+    head = (page_meta("phenkg: papers on deep-learning phenomena", describer.base, str(description))
+            + dataset_script(dataset))
     body = (f"<h1>phenkg: papers on deep-learning phenomena</h1>"
             f"<p>A knowledge graph of {int(papers.value):,} papers, their authors, topics, keywords, venues and "
             f"code, as linked data: every entity has a page and an IRI that answers in HTML, Turtle, JSON-LD, "

@@ -14,9 +14,10 @@ from pathlib import Path
 from phenkg.formats import HTML, TURTLE, W3C_FORMATS, Format
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
+from phenkg.serve.metadata import page_meta
 from phenkg.serve.pages import SERVER, Links, nav, page
 from phenkg.serve.results import serialize
-from phenkg.vocab import DCAT, DCTERMS, PHENKG, PREFIXES, RDF, SCHEMA, SKOS, VOID, XSD, Iris
+from phenkg.vocab import DCAT, DCTERMS, OWL, PHENKG, PREFIXES, RDF, SCHEMA, SKOS, VOID, XSD, Iris
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 DOC_FORMATS = nego.GRAPH            # the documents' RDF formats
@@ -30,23 +31,30 @@ def parse_turtle(text: str) -> list:
 
 
 def rdf_response(triples: list, accept: str | None, fmt: str | None,
-                 offers: tuple[Format, ...] = DOC_FORMATS, title: str | None = None) -> Response:
-    """The triples in the negotiated format; with a `title`, a browser gets them as a page too."""
+                 offers: tuple[Format, ...] = DOC_FORMATS, *, title: str | None = None, url: str = "",
+                 head: str = "") -> Response:
+    """The triples in the negotiated format; with a `title`, a browser gets them as a page too (whose
+    canonical address is `url`, with `head` added to its head)."""
     chosen = nego.negotiate((*offers, HTML) if title else offers, accept, fmt)
     if chosen is HTML:
-        return Response(200, turtle_page(title or "", triples, offers), HTML.media_type, [("Vary", "Accept")])
+        page_bytes = turtle_page(title or "", triples, offers, url, head)
+        return Response(200, page_bytes, HTML.media_type, [("Vary", "Accept")])
     return Response(200, serialize(triples, chosen.name), chosen.media_type, [("Vary", "Accept")])
 
 
-def turtle_page(title: str, triples: list, offers: tuple[Format, ...], links: Links = SERVER,
-                files: str | None = None) -> bytes:
+def turtle_page(title: str, triples: list, offers: tuple[Format, ...], url: str = "", head: str = "", *,
+                links: Links = SERVER, files: str | None = None) -> bytes:
     """An RDF document for a browser: its Turtle, with links to every format it is offered in (as
-    `?format=`, or as the files `{files}.{extension}` of a static site)."""
+    `?format=`, or as the files `{files}.{extension}` of a static site); its canonical address is `url`."""
     hrefs = [f"?format={f.name}" if files is None else links.file(f"{files}.{f.extension}") for f in offers]
     also = ", ".join(f'<a href="{escape(h, quote=True)}">{escape(f.media_type)}</a>'
                      for f, h in zip(offers, hrefs, strict=True))
     turtle = serialize(triples, TURTLE.name).decode("utf-8")
-    return page(title, f"<h1>{escape(title)}</h1><p>Also as {also}.</p><pre>{escape(turtle)}</pre>", links=links)
+    return page(title, f"<h1>{escape(title)}</h1><p>Also as {also}.</p><pre>{escape(turtle)}</pre>",
+                (page_meta(title, url) if url else "") + head, links=links)
+
+
+OWL_VERSION_IRI = OWL + "versionIRI"
 
 
 @dataclass
@@ -64,6 +72,18 @@ class Documents:
         store = pyoxigraph.Store()
         store.extend([pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in self.void])
         return store
+
+    def is_ontology_path(self, path: str) -> bool:
+        """/ontology, and the path its owl:versionIRI names under the ontology IRI (/ontology/0.2.0), so
+        that the version IRI dereferences on the server that answers for the ontology IRI."""
+        if path == "/ontology":
+            return True
+        for triple in self.ontology:
+            if triple.predicate.value == OWL_VERSION_IRI:
+                ontology, version = triple.subject.value, triple.object.value
+                if version.startswith(ontology + "/") and path == "/ontology" + version[len(ontology):]:
+                    return True
+        return False
 
     def ontology_response(self, accept: str | None, fmt: str | None) -> Response:
         if not self.ontology:

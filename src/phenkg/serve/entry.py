@@ -116,7 +116,7 @@ def cached_build(data: Path, base: str, shapes=None, ontology: Path | None = Non
     root = storedir.cache_root()
     entry = root / storedir.cache_key(data, base, extra)
     dist = entry / "dist"
-    if storedir.figures(dist) is None:
+    if storedir.figures(dist) is None or not (dist / "charts").is_dir():   # (a build before charts had none)
         catalog = read_catalog(data)        # strictly: a bad data/ stops here, before anything is written
         print(f"phenkg: building the graph for serving (kept in {entry}, reused while data/ is unchanged)",
               file=sys.stderr, flush=True)

@@ -4,6 +4,7 @@ Scholar and Zotero's "Embedded Metadata" translator read Highwire Press tags fir
 `citation_author` per author in order), then Dublin Core (`DC.*`); link previews read OpenGraph
 (`og:*`). None of them reads the page's JSON-LD, so the same facts are written here as tags, from the
 paper's own JSON-LD document (phenkg.jsonld.paper_document), so that the two cannot disagree.
+Every other page carries OpenGraph and a canonical link too (`page_meta`).
 """
 
 from __future__ import annotations
@@ -51,8 +52,32 @@ def paper_meta(document: dict[str, Any] | None) -> str:
              ("property", "og:url", document.get("@id", "")), ("property", "og:site_name", "phenkg")]
     if digest:
         tags += [("name", "description", digest), ("property", "og:description", digest)]
-    return "".join(f'<meta {kind}="{name}" content="{escape(value, quote=True)}">'
-                   for kind, name, value in tags if value)
+    # DCMI's convention: the DC.* names are declared as Dublin Core elements by a schema.DC link
+    return '<link rel="schema.DC" href="http://purl.org/dc/elements/1.1/">' + "".join(
+        f'<meta {kind}="{name}" content="{escape(value, quote=True)}">' for kind, name, value in tags if value)
+
+
+def page_meta(title: str, url: str, description: str = "", kind: str = "website") -> str:
+    """What every page carries: its canonical link, OpenGraph for link previews, and a description."""
+    tags = [("property", "og:type", kind), ("property", "og:title", title), ("property", "og:url", url),
+            ("property", "og:site_name", "phenkg")]
+    if digest := _shorten(description):
+        tags += [("name", "description", digest), ("property", "og:description", digest)]
+    return canonical(url) + "".join(f'<meta {attr}="{name}" content="{escape(value, quote=True)}">'
+                                    for attr, name, value in tags if value)
+
+
+def canonical(url: str) -> str:
+    return f'<link rel="canonical" href="{escape(url, quote=True)}">' if url else ""
+
+
+def entity_meta(document: dict[str, Any] | None, title: str, url: str) -> str:
+    """The tags of an entity's page: a paper's (Highwire, DC, OpenGraph), else OpenGraph; a canonical link."""
+    tags = paper_meta(document)
+    if tags:
+        return canonical(url) + tags
+    description = document.get("description") if document else None
+    return page_meta(title, url, description if isinstance(description, str) else "")
 
 
 def _types(document: dict[str, Any]) -> list[str]:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from urllib.parse import quote
 
+from phenkg.charts.html import entity_charts
 from phenkg.formats import HTML, JSONLD, Format
 from phenkg.markup import link, script_json
 from phenkg.serve import negotiate as nego
 from phenkg.serve.citations import CITED, download_links
 from phenkg.serve.http import HttpError, Response
-from phenkg.serve.metadata import paper_meta
+from phenkg.serve.metadata import entity_meta
 from phenkg.serve.results import serialize
 from phenkg.vocab import DCAT, DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, VOID, Iris
 from phenkg.vocab import compact_iri as curie
@@ -29,9 +31,10 @@ NAMED_BY = (VOID + "class", VOID + "property", DCAT + "mediaType")   # a VoID pa
 class Describer:
     """Reads descriptions of IRIs from a (read-only) pyoxigraph store; fixed-shape lookups only."""
 
-    def __init__(self, store, base: str, links: Links | None = None) -> None:
+    def __init__(self, store, base: str, charts: Path | None = None, links: Links | None = None) -> None:
         self.store, self.iris = store, Iris(base)
         self.base = self.iris.base
+        self.charts = charts        # a build's charts/ folder, shown on topic and author pages
         self.links = links or SERVER
         self.memo: dict | None = None     # a dict: descriptions kept while one entity is written in 5 formats
 
@@ -237,11 +240,6 @@ def page(title: str, body: str, head: str = "", links: Links = SERVER) -> bytes:
             f'</head><body>{nav(links)}<main>{body}</main></body></html>\n').encode()
 
 
-def charts(describer: Describer, iri: str) -> str:
-    """The charts of an entity's page (the slot a chart module fills; empty until one does)."""
-    return ""
-
-
 def format_links(iri: str, describer: Describer) -> tuple[str, str]:
     """(the <link rel=alternate> elements, a readable line of links) to the entity's other formats:
     `{path}.{extension}`, which the server answers as the static site holds it."""
@@ -391,13 +389,15 @@ def statements(out: list, owned: dict[str, list], describer: Describer) -> str:
     return f'<table class="props">{"".join(rows)}</table>'
 
 
-def entity_html(iri: str, describer: Describer) -> bytes:
+def entity_html(iri: str, describer: Describer, url: str | None = None, extra_head: str = "") -> bytes:
+    """The page of an entity; `url`: its canonical address when another than the IRI (/void)."""
     out, owned, incoming = describer.description(iri)
     name = describer.label(iri) or describer.iris.relative(iri) or iri
     document = describer.jsonld(iri)
     data = script_json(document)      # compact: the C encoder (an indent makes json 10x slower)
     alternates, formats_line = format_links(iri, describer)
-    head = (paper_meta(document) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>' + alternates)
+    head = (entity_meta(document, name, url or iri) + f'<script type="{JSONLD.media_type}">\n{data}\n</script>'
+            + alternates + extra_head)
     kind = kind_of(iri, describer)
     body = f'<p class="kind-line">{escape(kind)}</p><h1>{escape(name)}</h1>'
     if kind == "paper":
@@ -408,7 +408,7 @@ def entity_html(iri: str, describer: Describer) -> bytes:
     papers = sorted({t.subject.value for t in incoming if t.subject.value.startswith(paper_prefix)}
                     | ({t.object.value for t in out if t.object.value.startswith(paper_prefix)}
                        if kind != "paper" else set()))
-    body += charts(describer, iri)
+    body += entity_charts(iri, describer.base, describer.charts)     # the charts slot (phenkg.charts)
     if papers and kind not in ("paper", "dataset"):
         body += f"<h2>Papers ({len(papers)})</h2>" + paper_list(papers, describer)
     others = [t for t in incoming if not t.subject.value.startswith(paper_prefix) and t.subject.value not in owned
@@ -497,7 +497,8 @@ def not_found_page(detail: str, links: Links = SERVER) -> bytes:
                 f'<p><a href="{escape(links.page(""), quote=True)}">The dataset\'s home page</a></p>', links=links)
 
 
-def void_response(described: Describer, void: list, path: str, accept: str | None, fmt: str | None) -> Response:
+def void_response(described: Describer, void: list, path: str, accept: str | None, fmt: str | None, *,
+                  head: str = "") -> Response:
     """/void and /dataset: the dataset's description (the build's void.ttl): a page for a browser, the
     whole description in RDF; /dataset/{part} a partition or distribution as any entity."""
     if path.strip("/").partition("/")[2]:
@@ -511,5 +512,7 @@ def void_response(described: Describer, void: list, path: str, accept: str | Non
     chosen = nego.negotiate(nego.PAGE, accept, fmt)
     iri = described.iris.dataset
     if chosen is HTML:
-        return Response(200, entity_html(iri, described), HTML.media_type, [("Vary", "Accept")])
+        url = described.iris.at_path(path.partition(".")[0])
+        page_bytes = entity_html(iri, described, url, head)     # head: the build's schema.org Dataset
+        return Response(200, page_bytes, HTML.media_type, [("Vary", "Accept")])
     return Response(200, serialize(void, chosen.name), chosen.media_type, [("Vary", "Accept")])

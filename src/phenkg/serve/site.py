@@ -99,9 +99,9 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
     store = pyoxigraph.Store()
     store.bulk_load(path=str(out / "dist" / "phenkg.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
     links = site_links(base_url)
-    describer = Describer(store, base, links)
+    describer = Describer(store, base, links=links)
     documents = load_documents(store, base, shapes, ontology, out / "dist")
-    described = Describer(documents.void_store(), base, links)
+    described = Describer(documents.void_store(), base, links=links)
     result = SiteResult(out, conforms=built.conforms)
     with ThreadPoolExecutor(WRITERS) as pool:
         write = _Writer(out, result, pool)
@@ -118,7 +118,7 @@ def _write_pages(write: _Writer, describer, described, documents, *, base: str, 
     from phenkg.serve.documents import with_nav
     from phenkg.serve.files import STATIC_FILES
     from phenkg.serve.pages import not_found_page, void_response
-    from phenkg.serve.query_page import query_page
+    from phenkg.serve.query_page import dataset_script, query_page
 
     out, result, store = write.out, write.result, describer.store
 
@@ -143,7 +143,8 @@ def _write_pages(write: _Writer, describer, described, documents, *, base: str, 
         write.file(name, body)
     for name in ("dataset", "void"):
         for fmt in ENTITY_FORMATS:
-            response = void_response(described, documents.void, "/" + name, None, fmt.name)
+            response = void_response(described, documents.void, "/" + name, None, fmt.name,
+                                     head=dataset_script(dataset))
             write.entity_file(name, fmt, response.body)
     if documents.ontology_html:
         write.page("ontology", with_nav(documents.ontology_html, links))
@@ -171,7 +172,7 @@ def write_documents(write: _Writer, documents, links) -> None:
     for fmt in ENTITY_FORMATS[1:]:
         write.file(f"ontology.{fmt.extension}", serialize(documents.ontology, fmt.name))
         write.file(f"shapes.{fmt.extension}", serialize(documents.shapes, fmt.name))
-    write.page("shapes", turtle_page("SHACL shapes", documents.shapes, ENTITY_FORMATS[1:], links, "shapes"))
+    write.page("shapes", turtle_page("SHACL shapes", documents.shapes, ENTITY_FORMATS[1:], links=links, files="shapes"))
     write.file("context.jsonld", documents.context)
     write.page("graph", _moved_page(links.page("void"), "The named graph of the dumps is the dataset", links))
 

@@ -66,6 +66,7 @@
     });
     table.appendChild(body);
     results.appendChild(table);
+    if (window.PHENKG_CHART) window.PHENKG_CHART(data, results);   // chart.js: 2-3 columns as a chart
     status.textContent = rows.length + " row" + (rows.length === 1 ? "" : "s");
   }
 
@@ -154,4 +155,5 @@
       run();
     });
   });
+  if (new URLSearchParams(location.search).has("query")) run();   // a chart's "run it" link (query filled in)
 })();
