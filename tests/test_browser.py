@@ -32,7 +32,7 @@ def test_example_query_then_paper_page(url):
             page = browser.new_page()
             outside = []
             page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) else None)
-            page.goto(url + "/")
+            page.goto(url + "/query")
             page.get_by_role("button", name="Papers of a topic").click()
             page.wait_for_selector("table.results tbody tr")
             rows = page.locator("table.results tbody tr")
@@ -96,7 +96,7 @@ def test_query_results_link_only_http_iris(url, iri):
         browser = launch(playwright)
         try:
             page = browser.new_page()
-            page.goto(url + "/")
+            page.goto(url + "/query")
             page.fill("#query", f'SELECT ?bad ?good WHERE {{ BIND(IRI("{iri}") AS ?bad) '
                                 'BIND(IRI("https://example.org/x") AS ?good) }')
             page.click("#run")

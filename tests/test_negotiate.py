@@ -57,8 +57,11 @@ CASES = [
     (PAGE, "text/html;q=0.1, text/turtle", None, "ttl"),
     (PAGE, BROWSER, "ttl", "ttl"),
     (PAGE, "text/turtle", "html", "html"),
-    (PAGE, "application/rdf+xml", None, 406),
-    (PAGE, None, "rdfxml", 400),
+    (PAGE, "application/rdf+xml", None, "rdfxml"),        # RDF/XML-only clients get the entity
+    (PAGE, "text/n3", None, "n3"),
+    (PAGE, None, "rdfxml", "rdfxml"),
+    (PAGE, "image/png", None, 406),
+    (PAGE, None, "srj", 400),
     (PAGE, "text/turtle;q=abc, text/html", None, "html"),                 # a bad q counts as 0
 ]
 

@@ -160,7 +160,7 @@ def test_service_description(app):
                             "sd:supportedLanguage sd:SPARQL11Query }"))
     status, headers, _ = get(app, "/sparql", "text/html,*/*;q=0.8")
     assert status == 303
-    assert headers["Location"] == "/"
+    assert headers["Location"] == "/query"     # the query page (/ is the dataset's home)
 
 
 def test_row_cap_cuts_with_a_signal(capped):
@@ -373,7 +373,9 @@ def test_unknown_entity_is_html_404_for_browsers(app):
     ("/void", "application/ld+json", "application/ld+json"),
     ("/void", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "text/html"),
     ("/shapes", "text/html", "text/html"),
-    ("/dataset", "*/*", "text/turtle"),
+    ("/dataset", "*/*", "text/html"),        # the dataset is an entity: a browser's default is its page
+    ("/void", "application/rdf+xml", "application/rdf+xml"),
+    ("/dataset.ttl", "*/*", "text/turtle"),
     ("/context.jsonld", "*/*", "application/ld+json"),
     ("/", "*/*", "text/html"),
     ("/static/query.js", "*/*", "text/javascript"),
@@ -391,7 +393,7 @@ def test_documents(app, path, accept, expected):
         assert "@context" in json.loads(body)
     if expected == "text/html" and path in ("/void", "/shapes"):   # the nav's "dataset" link, in a browser
         html = body.decode()
-        assert "?format=ttl" in html
+        assert ("/dataset.ttl" if path == "/void" else "?format=ttl") in html
         assert "void:triples" in html if path == "/void" else "shacl#NodeShape" in html
         return
     if path == "/void":
@@ -401,7 +403,7 @@ def test_documents(app, path, accept, expected):
 
 
 def test_query_page_offers_every_example(app):
-    _, _, body = get(app, "/", "text/html")
+    _, _, body = get(app, "/query", "text/html")
     html = body.decode()
     for title, _ in examples(BASE):
         assert title.replace("'", "&#x27;") in html

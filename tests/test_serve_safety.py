@@ -184,7 +184,7 @@ def test_entity_page_json_ld_cannot_swallow_the_page(hostile_app):
 
 
 def test_query_page_scripts_are_inert():
-    status, _, body = call(empty_app(), "/", "text/html")
+    status, _, body = call(empty_app(), "/query", "text/html")
     assert status == 200
     page = landmarks(body)
     inline = [s for s in page.scripts if s.strip()]
@@ -268,7 +268,7 @@ def test_service_description_or_the_query_page(accept, expected):
     assert "Accept" in headers.get("Vary", ""), headers
     if expected == "html":
         assert status == 303
-        assert headers["Location"] == "/"
+        assert headers["Location"] == "/query"
     else:
         assert status == 200, body
         assert headers["Content-Type"].split(";")[0] == expected

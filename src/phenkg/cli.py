@@ -44,6 +44,7 @@ EXITS: dict[str, tuple[tuple[int, str], ...]] = {
     "export": ((0, "written"), (2, _DATA)),
     "charts": ((0, "written"), (2, _DATA)),
     "build": ((0, "conforms"), (1, "violations"), (2, _DATA)),
+    "site": ((0, "written; the data conforms"), (1, "written; the data has violations"), (2, _DATA)),
     "serve": ((0, "stopped, or `--get` answered 2xx"), (1, "`--get` answered an error"), (2, _DATA)),
     "query": ((0, "answered"), (1, "remote failure (unreachable, refused, server error)"),
               (2, "bad query (refused locally, or rejected by the store as malformed) or " + _DATA)),
@@ -250,6 +251,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK if result.conforms else EXIT_PROBLEMS
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from phenkg.serve.site import build_site
+    check_resources(args)
+    result = build_site(load(args), args.out, args.base, base_url=args.base_url, shapes=args.shapes,
+                        ontology=args.ontology, endpoint=args.endpoint)
+    rules = result.out / "w3id" / ".htaccess"
+    say(f"{result.out}: {result.entities:,} entities, {result.files:,} files"
+        + (f"; the w3id.org rules are {rules}" if rules.is_file() else "; pass --base-url for w3id.org rules"))
+    return EXIT_OK if result.conforms else EXIT_PROBLEMS
+
 def cmd_charts(args: argparse.Namespace) -> int:
     from phenkg.charts.build import write_charts
     from phenkg.graph import build_store
@@ -426,6 +437,9 @@ def parser() -> argparse.ArgumentParser:
                      help="build everything anew instead of reusing the previous build into --out (see "
                           "phenkg.incremental: the cache is under $PHENKG_CACHE)")
     add_resource_options(sub)
+    add_site_command(command)
+
+
     sub = command("charts", cmd_charts, "every chart, each with its SPARQL query, data, Vega-Lite spec and SVG")
     sub.add_argument("--out", type=Path, default=Path("charts"), help="output directory (default: charts/)")
     sub = command("diff", cmd_diff, "the change from one version of a list to another: RDF Patch or typed changes",
@@ -444,6 +458,16 @@ def parser() -> argparse.ArgumentParser:
                      help="write the changelog here: per commit its changes (Markdown, JSON) and RDF Patch")
     add_remote_commands(command, (JSON.name, CSV.name))
     return top
+
+
+def add_site_command(command: Callable[..., argparse.ArgumentParser]) -> None:
+    sub = command("site", cmd_site, "a static linked-data site of every entity, with w3id.org redirect rules")
+    sub.add_argument("--out", type=Path, default=Path("site"), help="output directory (default: site/)")
+    sub.add_argument("--base-url", metavar="URL",
+                     help="where the site is published, e.g. https://you.github.io/phenkg/ (default: the base)")
+    sub.add_argument("--endpoint", metavar="URL",
+                     help="a live SPARQL endpoint the query page sends queries to (default: run them in the browser)")
+    add_resource_options(sub)
 
 
 def add_resource_options(sub: argparse.ArgumentParser, ontology: bool = True) -> None:

@@ -63,6 +63,7 @@ JSONLD = Format("jsonld", "application/ld+json", "jsonld", ("json-ld", "applicat
                 w3c="JSON-LD")
 RDFXML = Format("rdfxml", "application/rdf+xml", "rdf", ("rdf", "xml", "application/xml"), rdf="RDF_XML",
                 w3c="RDF_XML", prefixed=True)
+N3 = Format("n3", "text/n3", "n3", rdf="TURTLE", w3c="N3", prefixed=True)   # written as Turtle, which is N3
 # SPARQL results (SELECT and ASK)
 JSON = Format("json", "application/sparql-results+json", "srj", ("application/json", "srj"), results="JSON",
               w3c="SPARQL_Results_JSON")
@@ -76,6 +77,8 @@ TEXT = Format("txt", "text/plain; charset=utf-8", "txt")
 JAVASCRIPT = Format("js", "text/javascript; charset=utf-8", "js")
 STYLESHEET = Format("css", "text/css; charset=utf-8", "css")
 SVG = Format("svg", "image/svg+xml", "svg")
+ICON = Format("ico", "image/x-icon", "ico")
+WASM = Format("wasm", "application/wasm", "wasm")
 PLAIN_JSON = Format("figures", "application/json", "json")    # store.json: the query store's figures
 # citations (phenkg.cite): of a paper, of the papers of an entity, of the whole list; the dataset's CITATION.cff
 BIBTEX = Format("bibtex", "application/x-bibtex", "bib", ("bib",))
@@ -84,8 +87,8 @@ RIS = Format("ris", "application/x-research-info-systems", "ris")
 BIBLIOGRAPHY = Format("bibliography", "text/x-bibliography", "ref.txt", ("reference",))   # plain references
 CFF = Format("cff", "application/yaml", "cff")
 
-TABLE = (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML, JSON, XML, CSV, TSV, HTML, TEXT, JAVASCRIPT, STYLESHEET,
-         SVG, BIBTEX, CSLJSON, RIS, BIBLIOGRAPHY, CFF)
+TABLE = (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML, N3, JSON, XML, CSV, TSV, HTML, TEXT, JAVASCRIPT, STYLESHEET,
+         SVG, ICON, WASM, BIBTEX, CSLJSON, RIS, BIBLIOGRAPHY, CFF)
 BY_NAME: dict[str, Format] = {f.name: f for f in TABLE}
 
 # `phenkg export --format` and the dumps `phenkg build` writes, in this order
@@ -96,7 +99,7 @@ CITATIONS: dict[str, Format] = {f.name: f for f in (BIBTEX, CSLJSON, RIS)}
 # CITATION.cff
 DOWNLOADS: dict[str, Format] = {f".{f.extension}": f for f in (*EXPORTS.values(), TEXT, HTML, PLAIN_JSON,
                                                                BIBTEX, RIS, CFF)}
-STATIC: dict[str, Format] = {f".{f.extension}": f for f in (JAVASCRIPT, STYLESHEET, SVG)}
+STATIC: dict[str, Format] = {f".{f.extension}": f for f in (JAVASCRIPT, STYLESHEET, SVG, ICON, WASM)}
 UNKNOWN = "application/octet-stream"
 
 

@@ -14,12 +14,13 @@ from phenkg.errors import PhenkgError
 from phenkg.formats import HTML, JSONLD, STATIC, TEXT, media_type
 from phenkg.markup import is_web_url
 from phenkg.serve import negotiate as nego
+from phenkg.serve.browse import PAGES, home_page, list_page
 from phenkg.serve.citations import CITED, Citations
 from phenkg.serve.documents import DOC_FORMATS, Documents, rdf_response, service_description
 from phenkg.serve.files import STATIC_FILES, read_served
 from phenkg.serve.guard import check_graphs, check_query
 from phenkg.serve.http import HttpError, Response, error_body, error_response
-from phenkg.serve.pages import Describer, entity_response, page
+from phenkg.serve.pages import Describer, entity_response, page, void_response
 from phenkg.serve.query_page import dataset_script, query_page
 from phenkg.serve.results import reorder_columns, star_order
 from phenkg.serve.worker import Job
@@ -131,9 +132,11 @@ class App:
         self.guard = guard          # False only in the tests that show the sandbox holds without it
         charts = charts_folder(settings.dist)
         self.describer = Describer(store, settings.base, charts)
+        self.described = Describer(documents.void_store(), settings.base)   # the dataset's description
         self.citations = Citations(store, settings.base, settings.dist)
-        self.home = (_dataset(settings.dist), chart_html("home", None, charts))
-        self.index = query_page(settings.base, *self.home)
+        self.dataset = _dataset(settings.dist)
+        self.home = (self.dataset, chart_html("home", None, charts, "/query"))   # the home page's charts
+        self.index = query_page(settings.base, self.dataset)
         self.triples = settings.triples if settings.triples is not None else len(store)
 
     def __call__(self, environ, start_response):
@@ -166,9 +169,23 @@ class App:
         fmt = request.param("format")
         head, _, rest = path.lstrip("/").partition("/")
         if path == "/":
-            asked = request.param("query")      # a chart's "run it" link: the editor holds its query
-            body = self.index if asked is None else query_page(self.settings.base, *self.home, asked)
+            asked = request.param("query")      # a chart's "run it" link: the query page holds its query
+            if asked is not None:
+                return Response(200, query_page(self.settings.base, self.dataset, "", asked), HTML.media_type)
+            return Response(200, home_page(self.describer, *self.home), HTML.media_type)
+        if path == "/query":
+            asked = request.param("query")
+            body = self.index if asked is None else query_page(self.settings.base, self.dataset, "", asked)
             return Response(200, body, HTML.media_type)
+        if head in PAGES and not rest:
+            return Response(200, list_page(self.describer, head), HTML.media_type)
+        if path == "/favicon.ico":
+            return self.static("favicon.ico")
+        if head.partition(".")[0] in ("void", "dataset"):
+            return void_response(self.described, self.documents.void, path, request.accept, fmt,
+                                 head=dataset_script(self.dataset))
+        if path == "/graph":                     # the named graph the quad dumps hold: the dataset
+            return Response(303, b"", TEXT.media_type, [("Location", "/void"), ("Vary", "Accept")])
         if head == "static" and rest:
             return self.static(rest)
         if head in KINDS and rest:
@@ -186,9 +203,6 @@ class App:
             return self.citations.cff()
         if path == "/context.jsonld":
             return Response(200, self.documents.context, JSONLD.media_type)
-        if path in ("/void", "/dataset"):
-            return rdf_response(self.documents.void, request.accept, fmt, title="The dataset (VoID and DCAT)",
-                                url=self.describer.iris.at_path(path), head=dataset_script(self.home[0]))
         raise HttpError(404, f"no page at {path}; see / for the query page and /sparql for the endpoint")
 
     def download(self, name: str) -> Response:
@@ -280,7 +294,7 @@ class App:
         fmt = request.param("format")
         chosen = nego.negotiate((*DOC_FORMATS, HTML), request.accept, fmt)
         if chosen is HTML:
-            return Response(303, b"", TEXT.media_type, [("Location", "/"), ("Vary", "Accept")])
+            return Response(303, b"", TEXT.media_type, [("Location", "/query"), ("Vary", "Accept")])
         triples = service_description(self.settings.endpoint, self.triples)
         return rdf_response(triples, None, chosen.name)
 

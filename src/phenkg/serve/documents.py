@@ -15,7 +15,7 @@ from phenkg.formats import HTML, TURTLE, W3C_FORMATS, Format
 from phenkg.serve import negotiate as nego
 from phenkg.serve.http import HttpError, Response
 from phenkg.serve.metadata import page_meta
-from phenkg.serve.pages import page
+from phenkg.serve.pages import SERVER, Links, nav, page
 from phenkg.serve.results import serialize
 from phenkg.vocab import DCAT, DCTERMS, OWL, PHENKG, PREFIXES, RDF, SCHEMA, SKOS, VOID, XSD, Iris
 
@@ -42,12 +42,16 @@ def rdf_response(triples: list, accept: str | None, fmt: str | None,
     return Response(200, serialize(triples, chosen.name), chosen.media_type, [("Vary", "Accept")])
 
 
-def turtle_page(title: str, triples: list, offers: tuple[Format, ...], url: str = "", head: str = "") -> bytes:
-    """An RDF document for a browser: its Turtle, with links to every format it is offered in."""
-    links = ", ".join(f'<a href="?format={f.name}">{escape(f.media_type)}</a>' for f in offers)
+def turtle_page(title: str, triples: list, offers: tuple[Format, ...], url: str = "", head: str = "", *,
+                links: Links = SERVER, files: str | None = None) -> bytes:
+    """An RDF document for a browser: its Turtle, with links to every format it is offered in (as
+    `?format=`, or as the files `{files}.{extension}` of a static site); its canonical address is `url`."""
+    hrefs = [f"?format={f.name}" if files is None else links.file(f"{files}.{f.extension}") for f in offers]
+    also = ", ".join(f'<a href="{escape(h, quote=True)}">{escape(f.media_type)}</a>'
+                     for f, h in zip(offers, hrefs, strict=True))
     turtle = serialize(triples, TURTLE.name).decode("utf-8")
-    return page(title, f"<h1>{escape(title)}</h1><p>Also as {links}.</p><pre>{escape(turtle)}</pre>",
-                (page_meta(title, url) if url else "") + head)
+    return page(title, f"<h1>{escape(title)}</h1><p>Also as {also}.</p><pre>{escape(turtle)}</pre>",
+                (page_meta(title, url) if url else "") + head, links=links)
 
 
 OWL_VERSION_IRI = OWL + "versionIRI"
@@ -60,6 +64,14 @@ class Documents:
     shapes: list
     context: bytes
     void: list
+
+    def void_store(self):
+        """The dataset's description as a store, so its partitions and distributions have pages as
+        every entity has (phenkg.serve.pages.Describer over it)."""
+        import pyoxigraph
+        store = pyoxigraph.Store()
+        store.extend([pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in self.void])
+        return store
 
     def is_ontology_path(self, path: str) -> bool:
         """/ontology, and the path its owl:versionIRI names under the ontology IRI (/ontology/0.2.0), so
@@ -79,8 +91,14 @@ class Documents:
         offers = (*DOC_FORMATS, HTML) if self.ontology_html else DOC_FORMATS
         chosen = nego.negotiate(offers, accept, fmt)
         if chosen is HTML:
-            return Response(200, self.ontology_html or b"", HTML.media_type, [("Vary", "Accept")])
+            return Response(200, with_nav(self.ontology_html or b""), HTML.media_type, [("Vary", "Accept")])
         return rdf_response(self.ontology, None, chosen.name, offers)
+
+
+def with_nav(html: bytes, links: Links = SERVER) -> bytes:
+    """A whole page rendered elsewhere (the ontology's) with this site's navigation bar and style."""
+    head = f'<link rel="stylesheet" href="{links.file("static/style.css")}"></head>'.encode()
+    return html.replace(b"</head>", head, 1).replace(b"<body>", b"<body>" + nav(links).encode(), 1)
 
 
 def load_documents(store, base: str, shapes=None, ontology: Path | None = None, built: Path | None = None

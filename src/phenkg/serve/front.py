@@ -24,6 +24,7 @@ from pathlib import Path
 
 from phenkg.errors import PhenkgError
 from phenkg.formats import DOWNLOADS, STATIC, media_type
+from phenkg.serve import caching
 from phenkg.serve.evaluator import ServeConfig
 from phenkg.serve.files import STATIC_FILES, open_served
 from phenkg.serve.pool import Answer, Pool, error_answer
@@ -43,6 +44,7 @@ class Front:
         self.max_body = int(config.settings["max_body"])
         self.dist = Path(config.settings["dist"]) if config.settings.get("dist") else None
         self.pool = Pool(config)
+        self.version = caching.dataset_version(config.settings, config.store_path)   # what the ETags name
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -90,12 +92,23 @@ class Front:
     async def http(self, scope, receive, send) -> None:
         method = scope["method"]
         path = scope["path"]
+        headers = _headers(scope)
+        tag = None
+        if method in ("GET", "HEAD"):    # every answer is a function of the dataset and the request
+            query = scope.get("query_string") or b""
+            tag = caching.etag(self.version, path + ("?" + query.decode("latin-1") if query else ""),
+                               headers.get("accept"))
+            if caching.matches(headers.get("if-none-match"), tag):
+                await send({"type": "http.response.start", "status": 304,
+                            "headers": _encode(caching.headers(304, tag, [("Vary", "Accept")]))})
+                await send({"type": "http.response.body", "body": b""})
+                return
         head, _, rest = path.lstrip("/").partition("/")
         if head in ("dist", "static") and rest and method in ("GET", "HEAD"):
-            await self.file(head, rest, method, send)
+            await self.file(head, rest, method, send, tag)
             return
-        headers = _headers(scope)
         answer = await self.forward(scope, headers, receive)
+        answer.headers = caching.headers(answer.status, tag, answer.headers)
         try:
             await _send(send, answer, method)
         finally:
@@ -128,18 +141,20 @@ class Front:
                    "content_type": headers.get("content-type", "")}
         return await self.pool.answer(json.dumps(request).encode(), body)
 
-    async def file(self, kind: str, name: str, method: str, send) -> None:
+    async def file(self, kind: str, name: str, method: str, send, tag: str | None = None) -> None:
         folder = STATIC_FILES if kind == "static" else self.dist
         opened = open_served(folder, name) if folder is not None else None
         if opened is None:
             detail = (f"no file {name} in the built dataset" if folder is not None or kind == "static"
                       else "no downloads here: run `phenkg build`, then `phenkg serve --dist dist/`")
-            await _send(send, error_answer(404, detail), method)
+            answer = error_answer(404, detail)
+            answer.headers = caching.headers(404, None, answer.headers)
+            await _send(send, answer, method)
             return
         fd, info = opened
         media = media_type(name, STATIC if kind == "static" else DOWNLOADS)
-        headers = [("Content-Type", media), ("Content-Length", str(info.st_size)),
-                   ("Access-Control-Allow-Origin", "*"), ("Cache-Control", "max-age=300")]
+        headers = caching.headers(200, tag, [("Content-Type", media), ("Content-Length", str(info.st_size)),
+                                             ("Access-Control-Allow-Origin", "*"), ("Vary", "Accept")])
         with os.fdopen(fd, "rb") as stream:
             await send({"type": "http.response.start", "status": 200, "headers": _encode(headers)})
             if method == "HEAD":

@@ -36,7 +36,8 @@ class Response:
 
     def header_list(self) -> list[tuple[str, str]]:
         content_type = self.media_type
-        if content_type.startswith("text/") or content_type.endswith(("+json", "/json", "+xml", "/xml")):
+        if "charset=" not in content_type and (content_type.startswith("text/")
+                                               or content_type.endswith(("+json", "/json", "+xml", "/xml"))):
             content_type += "; charset=utf-8"
         return [("Content-Type", content_type), ("Content-Length", str(len(self.body))),
                 *CORS, *self.headers]

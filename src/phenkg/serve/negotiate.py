@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from phenkg.formats import CSV, HTML, JSON, JSONLD, NTRIPLES, RDFXML, TSV, TURTLE, XML, Format
+from phenkg.formats import CSV, HTML, JSON, JSONLD, N3, NTRIPLES, RDFXML, TSV, TURTLE, XML, Format
 from phenkg.serve.http import HttpError
 
 RESULTS = (JSON, XML, CSV, TSV)            # SELECT and ASK
 GRAPH = (TURTLE, NTRIPLES, JSONLD, RDFXML)  # CONSTRUCT, DESCRIBE, service description
-PAGE = (HTML, TURTLE, JSONLD, NTRIPLES)     # entity pages
+PAGE = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML, N3)     # entity pages
 
 
 def parse_accept(accept: str) -> list[tuple[str, float]]:

@@ -1,7 +1,13 @@
 // The query page: run the query with fetch, show the rows as a table, links to local pages.
+// On a static site (PHENKG_LINKS.static) the query runs in the browser: Oxigraph compiled to
+// WebAssembly (static/oxigraph/, from the npm package) over the site's N-Triples dump; with
+// PHENKG_LINKS.endpoint set, it is sent to that live SPARQL endpoint instead.
 (function () {
   "use strict";
   const base = window.PHENKG_BASE;
+  const links = window.PHENKG_LINKS || { root: "/", suffix: "", static: false };
+  const endpoint = links.endpoint || (links.static ? null : "/sparql");
+  let engine = null;          // the in-browser store, loaded once
   const examples = JSON.parse(document.getElementById("examples-data").textContent);
   const form = document.getElementById("query-form");
   const editor = document.getElementById("query");
@@ -25,7 +31,7 @@
     const local = term.type === "uri" && term.value.startsWith(base) ? term.value.slice(base.length) : null;
     if (local !== null && !/^[\/\\]/.test(local)) {   // "//host" would be another site's URL
       const a = el("a", local);
-      a.href = "/" + local;
+      a.href = links.root + local + links.suffix;
       a.className = "local";
       td.appendChild(a);
     } else if (term.type === "uri" && webUrl.test(term.value)) {
@@ -65,10 +71,26 @@
   }
 
   function setDownloads(query) {
+    if (!endpoint) return;
     downloads.querySelectorAll("a").forEach((a) => {
-      a.href = "/sparql?" + new URLSearchParams({ query: query, format: a.dataset.format });
+      a.href = endpoint + "?" + new URLSearchParams({ query: query, format: a.dataset.format });
     });
     downloads.hidden = false;
+  }
+
+  async function inBrowser(query) {
+    if (!engine) {
+      status.textContent = "loading the dataset into the browser…";
+      const oxigraph = await import(links.root + "static/oxigraph/web.js");
+      await oxigraph.default({ module_or_path: links.root + "static/oxigraph/web_bg.wasm" });
+      const dump = await fetch(links.root + "dist/phenkg.nt");
+      if (!dump.ok) throw new Error("the dump dist/phenkg.nt is missing (" + dump.status + ")");
+      const store = new oxigraph.Store();
+      store.load(await dump.text(), { format: "application/n-triples" });
+      engine = store;
+    }
+    const answer = engine.query(query, { base_iri: base + "sparql", results_format: "application/sparql-results+json" });
+    return typeof answer === "string" && answer.startsWith("{") ? JSON.parse(answer) : answer;
   }
 
   async function run(event) {
@@ -78,7 +100,26 @@
     truncated.hidden = true;
     const started = performance.now();
     try {
-      const response = await fetch("/sparql", {
+      if (!endpoint) {
+        let answer;
+        try {
+          answer = await inBrowser(query);
+        } catch (error) {
+          results.replaceChildren(el("pre", String(error && error.message || error)));
+          results.firstChild.className = "error";
+          status.textContent = "error";
+          return;
+        }
+        if (typeof answer === "string") {
+          results.replaceChildren(el("pre", answer));
+          status.textContent = "graph";
+        } else {
+          showTable(answer);
+        }
+        status.textContent += " in " + Math.round(performance.now() - started) + " ms (in this browser)";
+        return;
+      }
+      const response = await fetch(endpoint, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded",
                    "Accept": "application/sparql-results+json, application/ld+json;q=0.9" },
