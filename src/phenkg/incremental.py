@@ -418,7 +418,7 @@ def updated_stats(previous: dict, removed: Iterable[list[str]], added: Iterable[
 
 
 def update_store(old_store: Path, out_dir: Path, removed: list[list[str]], added: list[list[str]],
-                 triples: int) -> list[Path]:
+                 *, triples: int, nt_path: Path) -> list[Path]:
     """The previous store, copied (RocksDB's backup hard-links its files), less the triples of the
     blocks gone, plus the new ones; Fallback if it then does not hold `triples` triples."""
     from phenkg.atomic import write_atomic
@@ -438,7 +438,8 @@ def update_store(old_store: Path, out_dir: Path, removed: list[list[str]], added
         raise Fallback("the updated store does not hold the graph's triples")
     graphs = sorted(g.value for g in store.named_graphs())
     del store
-    figures = json.dumps({"triples": triples, "graphs": graphs}, indent=1) + "\n"
+    figures = json.dumps({"triples": triples, "graphs": graphs, "sha256": storedir.file_digest(nt_path)},
+                         indent=1) + "\n"     # as storedir.write_store writes them
     write_atomic(out_dir / storedir.FIGURES, figures.encode())
     return [path, out_dir / storedir.FIGURES]
 

@@ -195,7 +195,7 @@ def _store(previous: Previous, nt_path: Path, staging: Path, *, changes: tuple[l
     old = previous.dist / storedir.STORE
     if storedir.FIGURES in previous.manifest["files"] and old.is_dir():
         try:
-            return update_store(old, staging, removed, added, triples)
+            return update_store(old, staging, removed, added, triples=triples, nt_path=nt_path)
         except (Fallback, OSError) as why:
             _say(f"store: loaded whole ({why})")
             shutil.rmtree(staging / storedir.STORE, ignore_errors=True)
