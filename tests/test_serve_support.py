@@ -13,14 +13,15 @@ from .conftest import BASE, DATA
 
 
 @contextlib.contextmanager
-def app_over_seed(tmp: Path, *, max_rows: int = 10000):
-    """The app over the seed's on-disk store, answering in-process (as a worker does)."""
+def app_over_seed(tmp: Path, *, max_rows: int = 10000, dist: Path | None = None):
+    """The app over the seed's on-disk store, answering in-process (as a worker does); `dist`: a build
+    whose files (dataset, charts) the pages use."""
     import pyoxigraph
 
     path = tmp / "store"
     build_disk_store(path, DATA, BASE)
     store = pyoxigraph.Store.read_only(str(path))
-    yield create_app(Executor(store), Settings(base=BASE, max_rows=max_rows), store)
+    yield create_app(Executor(store), Settings(base=BASE, max_rows=max_rows, dist=dist), store)
 
 
 @contextlib.contextmanager

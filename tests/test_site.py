@@ -43,8 +43,8 @@ def iris(site) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    with app_over_seed(tmp_path_factory.mktemp("site-app")) as served:
+def app(tmp_path_factory, site):
+    with app_over_seed(tmp_path_factory.mktemp("site-app"), dist=site / "dist") as served:   # its charts too
         yield served
 
 
@@ -89,7 +89,7 @@ def test_site_page_is_the_servers_page(site, iris, app, kind):
     for href in re.findall(r'<p class="cite">.*?</p>', written)[:1]:
         for file in re.findall(r'href="/([^"]+)"', href):
             assert (site / unquote(file)).is_file(), file
-    assert cite.sub("", re.sub(r'(href="/[^"#]*?)\.html([#"])', r"\1\2", written)) == cite.sub("", served.decode())
+    assert cite.sub("", re.sub(r'(href="/[^"#?]*?)\.html([#"?])', r"\1\2", written)) == cite.sub("", served.decode())
 
 
 def test_site_files_for_crawlers(site, iris):
@@ -217,3 +217,14 @@ def test_every_iri_the_void_and_the_ontology_mint_dereferences(tmp_path, catalog
             if status not in (200, 303):
                 failing[(iri, accept)] = status
     assert not failing, failing
+
+
+def test_site_pages_carry_their_charts_and_run_them_on_its_query_page(site):
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert home.count("<svg") >= 5, "the home page's charts are drawn in the page"
+    runs = re.findall(r'href="([^"]*)\?query=', home)
+    assert runs, "each chart links its query"
+    assert set(runs) == {"/query.html"}, "a static site has no endpoint: its queries run on its query page"
+    topic = next((site / "topic").glob("*.html")).read_text(encoding="utf-8")
+    assert "<svg" in topic
+    assert (site / "dist" / "charts").is_dir()

@@ -61,15 +61,15 @@ def _read(folder: Path, name: str) -> str | None:
         return None
 
 
-
-def entity_charts(iri: str, base: str, folder: Path | None) -> str:
-    """The charts of the page of the entity `iri` (a topic or an author; "" for others)."""
+def entity_charts(iri: str, base: str, folder: Path | None, query_page: str = "/") -> str:
+    """The charts of the page of the entity `iri` (a topic or an author; "" for others); `query_page`:
+    where their queries run."""
     from phenkg.vocab import Iris
 
     kind, _, key = (Iris(base).relative(iri) or "").partition("/")
     if kind not in ("topic", "author") or not key or "/" in key:
         return ""
-    return chart_html(kind, key, folder)
+    return chart_html(kind, key, folder, query_page)
 
 
 def charts_folder(dist: Path | None) -> Path | None:

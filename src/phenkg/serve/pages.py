@@ -408,7 +408,7 @@ def entity_html(iri: str, describer: Describer, url: str | None = None, extra_he
     papers = sorted({t.subject.value for t in incoming if t.subject.value.startswith(paper_prefix)}
                     | ({t.object.value for t in out if t.object.value.startswith(paper_prefix)}
                        if kind != "paper" else set()))
-    body += entity_charts(iri, describer.base, describer.charts)     # the charts slot (phenkg.charts)
+    body += entity_charts(iri, describer.base, describer.charts, describer.links.page("query"))  # phenkg.charts
     if papers and kind not in ("paper", "dataset"):
         body += f"<h2>Papers ({len(papers)})</h2>" + paper_list(papers, describer)
     others = [t for t in incoming if not t.subject.value.startswith(paper_prefix) and t.subject.value not in owned

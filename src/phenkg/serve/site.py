@@ -89,17 +89,18 @@ SITE_DIRS = {"phenkg", "CITATION", "dist", "static", "dataset", "void", "ontolog
 def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, resources: tuple) -> SiteResult:
     import pyoxigraph
 
-    from phenkg.export import build
+    from phenkg.charts.html import charts_folder
+    from phenkg.export import CHARTS, build
     from phenkg.serve.documents import load_documents
     from phenkg.serve.pages import Describer
 
     shapes, ontology, endpoint = resources
-    built = build(catalog, out / "dist", base, shapes, ontology, formats=frozenset(EXPORTS))
+    built = build(catalog, out / "dist", base, shapes, ontology, formats=frozenset({*EXPORTS, CHARTS}))
     (out / ".dist.lock").unlink(missing_ok=True)          # the build's lock beside dist/, not a site file
     store = pyoxigraph.Store()
     store.bulk_load(path=str(out / "dist" / "phenkg.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
     links = site_links(base_url)
-    describer = Describer(store, base, links=links)
+    describer = Describer(store, base, charts_folder(out / "dist"), links=links)
     documents = load_documents(store, base, shapes, ontology, out / "dist")
     described = Describer(documents.void_store(), base, links=links)
     result = SiteResult(out, conforms=built.conforms)
@@ -114,6 +115,7 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
 def _write_pages(write: _Writer, describer, described, documents, *, base: str, base_url: str | None,
                  links, endpoint: str | None) -> None:
     from phenkg import w3id
+    from phenkg.charts.html import chart_html
     from phenkg.serve import browse
     from phenkg.serve.documents import with_nav
     from phenkg.serve.files import STATIC_FILES
@@ -134,7 +136,8 @@ def _write_pages(write: _Writer, describer, described, documents, *, base: str, 
             write_entity(write, described, iri)
 
     dataset = _dataset_document(out / "dist")
-    write.page("", browse.home_page(describer, dataset))
+    charts = chart_html("home", None, describer.charts, links.page("query"))
+    write.page("", browse.home_page(describer, dataset, charts))
     for name in browse.PAGES:
         write.page(name, browse.list_page(describer, name))
     write.page("query", query_page(base, dataset, links=links, endpoint=endpoint))

@@ -155,5 +155,9 @@
       run();
     });
   });
-  if (new URLSearchParams(location.search).has("query")) run();   // a chart's "run it" link (query filled in)
+  const asked = new URLSearchParams(location.search).get("query");   // a chart's "run it" link
+  if (asked !== null) {
+    editor.value = asked;   // the server fills it in already; a static site's page cannot
+    run();
+  }
 })();
