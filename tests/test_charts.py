@@ -8,14 +8,15 @@ import json
 import socket
 import subprocess
 import sys
+import xml.dom.minidom
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from phenkg.charts import network
-from phenkg.charts.build import MAX_AUTHORS, query_text, run, write_charts
+from phenkg.charts import ego, network
+from phenkg.charts.build import query_text, run, write_charts
 from phenkg.charts.html import chart_html, entity_charts
 from phenkg.charts.units import CHARTS, NETWORK_NODES
 from phenkg.graph import build_store
@@ -24,6 +25,10 @@ from phenkg.vocab import DEFAULT_BASE, Iris
 from .conftest import DATA
 
 NETWORKS = {"coauthor-pairs", "author-coauthors"}
+COAUTHORS = """PREFIX schema: <https://schema.org/>
+SELECT ?me ?coauthor ?name (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
+  ?paper schema:author ?me, ?coauthor . FILTER (?me != ?coauthor) ?coauthor schema:name ?name }
+GROUP BY ?me ?coauthor ?name"""
 TEXT_COLUMNS = {"label", "venue", "first", "second"}
 
 
@@ -65,15 +70,27 @@ def test_the_guard_refuses_connections():
             sock.connect(("127.0.0.1", 9))
 
 
-def test_every_chart_is_built_for_home_each_topic_and_drawn_authors(folder, catalog):
+def coauthors_by_author(store) -> dict[str, list[dict]]:
+    """Every author's co-authors with their shared papers, by one query written here (not the shipped
+    one), most shared papers first and then by IRI, as the shipped query orders them."""
+    egos: dict[str, list[dict]] = {}
+    for row in run(store, COAUTHORS):
+        egos.setdefault(row.pop("me"), []).append(row)
+    return {me: sorted(rows, key=lambda r: (-r["papers"], r["coauthor"])) for me, rows in egos.items()}
+
+
+def test_every_chart_is_built_for_home_each_topic_and_every_author_with_coauthors(folder, catalog, store):
     stems = {u["stem"] for u in units(folder)}
     home = {c.name for c in CHARTS if c.kind == "home"}
     assert home <= stems
     topics = {topic.key for topic in catalog.topics}
     for chart in (c for c in CHARTS if c.kind == "topic"):
         assert {f"{chart.name}--{key}" for key in topics} <= stems
-    authors = [s for s in stems if s.startswith("author-coauthors--")]
-    assert 0 < len(authors) <= MAX_AUTHORS
+    iris = Iris(DEFAULT_BASE)
+    authors = {s for s in stems if s.startswith("author-coauthors--")}
+    expected = {f"author-coauthors--{iris.relative(me).partition('/')[2]}" for me in coauthors_by_author(store)}
+    assert authors == expected
+    assert len(authors) > 500          # the seed: 593 of its 595 authors have co-authors
     for stem in stems:
         for ending in (".svg", ".rq", ".vl.json", ".json"):
             assert (folder / f"{stem}{ending}").is_file(), f"{stem}{ending} missing"
@@ -86,8 +103,10 @@ def test_each_charts_data_is_its_querys_result(folder, store):
     for unit in units(folder):
         query = (folder / unit["query"]).read_text(encoding="utf-8")
         result = run(store, query)
-        if unit["chart"] in NETWORKS:
+        if unit["chart"] == "coauthor-pairs":
             assert all(row in result for row in unit["rows"]), unit["stem"]
+        elif unit["chart"] == "author-coauthors":
+            assert unit["rows"] == result, unit["stem"]
         else:
             assert unit["rows"] == result, unit["stem"]
             spec = json.loads((folder / f"{unit['stem']}.vl.json").read_text(encoding="utf-8"))
@@ -103,6 +122,7 @@ def test_the_shipped_query_is_the_one_run(folder):
             assert (folder / f"{chart.name}.rq").read_text(encoding="utf-8") == query_text(chart, None)
     frankle = iris.author("jonathan-frankle")
     text = (folder / "author-coauthors--jonathan-frankle.rq").read_text(encoding="utf-8")
+    assert text == query_text(next(c for c in CHARTS if c.kind == "author"), frankle)
     assert f"VALUES ?me {{ <{frankle}> }}" in text
     assert "{author}" not in text
 
@@ -115,7 +135,11 @@ def test_the_svg_shows_the_datas_labels_and_names_itself(folder):
         assert f"<title id=\"chart-{unit['stem']}-title\">{escape(unit['title'])}</title>" in svg
         assert f"<desc id=\"chart-{unit['stem']}-desc\">{escape(unit['description'])}</desc>" in svg
         assert "http://" not in svg.replace("http://www.w3.org/", "")     # nothing linked from outside
-        if unit["chart"] in NETWORKS:
+        if unit["chart"] == "author-coauthors":
+            names = {row["name"] for row in unit["rows"][:NETWORK_NODES - 1]}
+            assert names, unit["stem"]
+            assert all(f">{escape(name, quote=False)}<" in svg for name in names), unit["stem"]
+        elif unit["chart"] in NETWORKS:
             names = {row[k] for row in unit["rows"] for k in ("aName", "bName")}
             assert all(f">{escape(name, quote=False)}<" in svg for name in names), unit["stem"]
         else:
@@ -124,6 +148,70 @@ def test_the_svg_shows_the_datas_labels_and_names_itself(folder):
                     assert escape(row[column], quote=False) in svg, (unit["stem"], row[column])
                 if "year" in row:
                     assert f">{row['year']}<" in svg, (unit["stem"], row["year"])
+
+
+def test_every_authors_network_is_their_coauthors_by_an_independent_query(folder, store):
+    """For each author with a co-author: the chart's rows are their co-authors with the papers shared,
+    as a query written here finds them; the SVG names every one of them and links each to the centre."""
+    iris = Iris(DEFAULT_BASE)
+    egos = coauthors_by_author(store)
+    for me, expected in egos.items():
+        unit_stem = f"author-coauthors--{iris.relative(me).partition('/')[2]}"
+        unit = json.loads((folder / f"{unit_stem}.json").read_text(encoding="utf-8"))
+        assert unit["rows"] == expected, unit_stem
+        svg = (folder / f"{unit_stem}.svg").read_text(encoding="utf-8")
+        assert svg.count("<line ") == svg.count("<circle ") - 1 == min(len(expected), NETWORK_NODES - 1), unit_stem
+        for row in expected[:NETWORK_NODES - 1]:
+            assert f">{escape(row['name'], quote=False)}</text>" in svg, (unit_stem, row["name"])
+    assert len(egos) > 500
+
+
+def test_a_network_with_many_coauthors_draws_the_most_shared_and_keeps_every_row():
+    rows = [{"coauthor": f"https://example.org/a/{i:03}", "name": f"A{i}", "papers": 100 - i} for i in range(60)]
+    drawn = ego.layout(rows, NETWORK_NODES, "https://example.org/me", "Me")
+    assert [n["name"] for n in drawn.nodes[1:]] == [f"A{i}" for i in range(NETWORK_NODES - 1)]
+    assert drawn.nodes[0]["centre"]
+    assert len(drawn.edges) == NETWORK_NODES - 1
+    assert all(0 <= n["x"] <= 1 and 0 <= n["y"] <= 1 for n in drawn.nodes)
+    from phenkg.charts.units import coauthors
+
+    done = coauthors(rows, "Co-authors of Me", "https://example.org/me")
+    assert done.rows == rows                       # the data: the query's whole result
+    assert "60 co-authors of Me (the 29 with most shared papers drawn)" in done.description
+    assert done.svg is not None
+    assert done.svg.count("<circle ") == NETWORK_NODES
+
+
+def test_ego_rows_from_the_pairs_are_each_authors_coauthors():
+    pairs = [{"a": "x:1", "aName": "One", "b": "x:2", "bName": "Two", "papers": 2},
+             {"a": "x:1", "aName": "One", "b": "x:3", "bName": "Three", "papers": 5}]
+    assert ego.by_author(pairs) == {
+        "x:1": ("One", [{"coauthor": "x:3", "name": "Three", "papers": 5},
+                        {"coauthor": "x:2", "name": "Two", "papers": 2}]),
+        "x:2": ("Two", [{"coauthor": "x:1", "name": "One", "papers": 2}]),
+        "x:3": ("Three", [{"coauthor": "x:1", "name": "One", "papers": 5}])}
+
+
+def test_hostile_author_names_stay_text_in_their_networks(tmp_path):
+    import pyoxigraph
+
+    iris = Iris(DEFAULT_BASE)
+    schema = "https://schema.org/"
+    hostile = '</svg><script>alert(1)</script>"\'&<!--'
+    store = pyoxigraph.Store()
+    paper, evil, good = (pyoxigraph.NamedNode(iris.paper("p")), pyoxigraph.NamedNode(iris.author("evil")),
+                         pyoxigraph.NamedNode(iris.author("good")))
+    for author, name in ((evil, hostile), (good, "Good & <Sons>")):
+        store.add(pyoxigraph.Quad(paper, pyoxigraph.NamedNode(schema + "author"), author))
+        store.add(pyoxigraph.Quad(author, pyoxigraph.NamedNode(schema + "name"), pyoxigraph.Literal(name)))
+    write_charts(store, tmp_path, DEFAULT_BASE)
+    for key, other in (("good", hostile), ("evil", "Good & <Sons>")):
+        svg = (tmp_path / f"author-coauthors--{key}.svg").read_text(encoding="utf-8")
+        assert "<script" not in svg
+        assert "<!--" not in svg
+        assert svg.count("</svg>") == 1
+        assert f">{escape(other, quote=False)}</text>" in svg
+        xml.dom.minidom.parseString(svg)           # well-formed: the names did not break out of their text
 
 
 def test_the_largest_group_is_connected_bounded_and_from_the_largest_component(folder, store):

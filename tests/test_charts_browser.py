@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
                                  reason="Debian chromium (/usr/bin/chromium) is not installed")]
 
 PAGES = {"home": ("/", 9), "topic": ("/topic/lottery-ticket-hypothesis", 3),
-         "author": ("/author/jonathan-frankle", 1)}
+         "author": ("/author/jonathan-frankle", 1),
+         "author-one-coauthor": ("/author/ali-borji", 1)}     # far from the most prolific: drawn too
 
 
 @pytest.fixture(scope="module")

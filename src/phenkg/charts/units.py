@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from phenkg.charts import network
+from phenkg.charts import ego, network
 
 QUERIES = Path(__file__).resolve().parent / "queries"
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"   # a name only: nothing is fetched
@@ -25,6 +25,7 @@ class Drawn:
     spec: dict
     rows: list[dict]        # the rows drawn: the query's result, or for a network the part of it shown
     description: str
+    svg: str | None = None  # drawn here rather than by vl-convert (author networks: charts/ego.py)
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,16 @@ def largest_group(rows: list[dict], title: str, iri: str | None) -> Drawn:
 
 
 def coauthors(rows: list[dict], title: str, iri: str | None) -> Drawn:
-    drawn = network.layout(rows, NETWORK_NODES, centre=iri)
-    return Drawn(network_spec(title, drawn), drawn.rows, _network_text(drawn, "co-authors"))
+    """An author's co-authors around them (rows: their co-authors, most shared papers first); the rows
+    are the query's whole result, the picture shows the NETWORK_NODES - 1 first."""
+    centre_name = title.removeprefix("Co-authors of ")
+    drawn = ego.layout(rows, NETWORK_NODES, iri or "", centre_name)
+    names = ", ".join(f"{r['name']} ({r['papers']})" for r in rows[:15])
+    more = f", and {len(rows) - 15} more" if len(rows) > 15 else ""
+    shown = f" (the {len(drawn.rows)} with most shared papers drawn)" if len(drawn.rows) < len(rows) else ""
+    text = (f"Network of the {len(rows)} co-authors of {centre_name}{shown}, each linked to them and sized by "
+            f"the papers they share. Co-authors with their shared papers: {names}{more}.")
+    return Drawn(network_spec(title, drawn), rows, text, ego.svg(drawn, title))
 
 
 CHARTS: tuple[Chart, ...] = (
