@@ -162,7 +162,8 @@ def coauthors(rows: list[dict], title: str, iri: str | None) -> Drawn:
     names = ", ".join(f"{r['name']} ({r['papers']})" for r in rows[:15])
     more = f", and {len(rows) - 15} more" if len(rows) > 15 else ""
     shown = f" (the {len(drawn.rows)} with most shared papers drawn)" if len(drawn.rows) < len(rows) else ""
-    text = (f"Network of the {len(rows)} co-authors of {centre_name}{shown}, each linked to them and sized by "
+    count = f"{len(rows)} co-author{'s' if len(rows) != 1 else ''}"
+    text = (f"Network of the {count} of {centre_name}{shown}, each linked to them and sized by "
             f"the papers they share. Co-authors with their shared papers: {names}{more}.")
     return Drawn(network_spec(title, drawn), rows, text, ego.svg(drawn, title))
 
