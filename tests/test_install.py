@@ -76,6 +76,9 @@ def test_shipped_files_are_in_both_distributions(dists):
     for name in ("shapes/phenkg-shapes.ttl", "shapes/phenkg-quality.ttl", "ontology/phenkg.ttl"):
         assert f"phenkg/resources/{name}" in wheel
         assert (ROOT / name).is_file()
+    for name in ("resources/oxigraph-web/web.js", "resources/oxigraph-web/web_bg.wasm",   # the site's query page
+                 "charts/queries/keywords.rq"):
+        assert f"phenkg/{name}" in wheel, name
     with tarfile.open(dists["sdist"]) as sdist:
         names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
     assert {"setup.py", "MANIFEST.in", "shapes/phenkg-shapes.ttl", "ontology/phenkg.ttl"} <= names

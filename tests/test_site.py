@@ -228,3 +228,22 @@ def test_site_pages_carry_their_charts_and_run_them_on_its_query_page(site):
     topic = next((site / "topic").glob("*.html")).read_text(encoding="utf-8")
     assert "<svg" in topic
     assert (site / "dist" / "charts").is_dir()
+
+
+def test_the_site_ships_the_browser_engine_pinned_by_package_json(site):
+    """The query page's engine is in the package (a wheel install has no npm), and it is the npm
+    package's own files, at the version package.json pins."""
+    from phenkg.wasm import FILES, SHIPPED
+
+    for name in FILES:
+        assert (site / "static" / "oxigraph" / name).read_bytes() == (SHIPPED / name).read_bytes(), name
+    root = Path(__file__).resolve().parents[1]
+    npm = root / "node_modules" / "oxigraph"
+    if not npm.is_dir():
+        pytest.skip("npm packages not installed (scripts/setup runs npm ci)")
+    import json
+    pinned = json.loads((root / "package-lock.json").read_text(encoding="utf-8"))["packages"]["node_modules/oxigraph"]
+    assert json.loads((npm / "package.json").read_text(encoding="utf-8"))["version"] == pinned["version"]
+    assert f"version {pinned['version']}" in (SHIPPED / "README.md").read_text(encoding="utf-8")
+    for name in FILES:
+        assert (npm / name).read_bytes() == (SHIPPED / name).read_bytes(), f"{name} differs from npm's: copy it again"

@@ -1,7 +1,8 @@
 """The in-browser SPARQL engine a static site ships: Oxigraph compiled to WebAssembly (npm `oxigraph`).
 
-The files come from the npm package installed beside this checkout (scripts/setup runs `npm ci`), or
-from the folder $PHENKG_OXIGRAPH_WEB names; a site built without them has a query page that says so.
+The files ship inside phenkg (resources/oxigraph-web/, the npm package's files, pinned in
+package.json), so a wheel install with no npm at hand writes a working query page; the folder
+$PHENKG_OXIGRAPH_WEB names, if set, takes their place (another build of the same package).
 """
 
 from __future__ import annotations
@@ -10,14 +11,13 @@ import os
 from pathlib import Path
 
 FILES = ("web.js", "web_bg.wasm")
+SHIPPED = Path(__file__).resolve().parent / "resources" / "oxigraph-web"
 
 
 def engine_folder() -> Path | None:
     named = os.environ.get("PHENKG_OXIGRAPH_WEB")
     candidates = [Path(named)] if named else []
-    here = Path(__file__).resolve()
-    candidates += [parent / "node_modules" / "oxigraph" for parent in here.parents[:4]]
-    candidates.append(Path.cwd() / "node_modules" / "oxigraph")
+    candidates.append(SHIPPED)
     return next((c for c in candidates if all((c / f).is_file() for f in FILES)), None)
 
 
