@@ -168,7 +168,7 @@ def schema_dataset(catalog: Catalog, stats: GraphStats, dumps: list[tuple[Format
         doc["dateModified"] = src.date
     doc["isAccessibleForFree"] = True
     if src.repository:
-        based = {"@type": "SoftwareSourceCode", "@id": iris.source(src.commit), "name": src.title,
+        based = {"@type": "SoftwareSourceCode", "@id": iris.source(src.commit, src.file), "name": src.title,
                  "codeRepository": src.repository}
         if src.commit:
             based["version"] = src.commit

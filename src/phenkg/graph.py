@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from phenkg import ntriples
 from phenkg.identifiers import ARXIV, ARXIV_DOI, AUTHOR_SCHEMES, OPENREVIEW, PAPER_SCHEMES, Scheme, curated
-from phenkg.keys import arxiv_id, arxiv_year, openreview_id, slug
+from phenkg.keys import arxiv_id, arxiv_year, openreview_id
 from phenkg.model import Catalog, Dated, EntityKeys, Identifiers, Paper, PaperHistory, Source, Topic, Venue, repo_name
 from phenkg.vocab import DCTERMS, FOAF, PHENKG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, encoded_iri
 
@@ -86,9 +86,10 @@ class Context:
     @classmethod
     def of(cls, catalog: Catalog, base: str) -> Context:
         iris = Iris(base)
-        added = {x.file: iris.source(x.commit or slug(x.file)) for x in catalog.sources}
-        return cls(iris, catalog.keys, iris.source(catalog.source.commit), {t.key: t.name for t in catalog.topics},
-                   catalog.people, added, catalog.history)
+        added = {x.file: iris.source(x.commit, x.file) for x in catalog.sources}
+        first = iris.source(catalog.source.commit, catalog.source.file)
+        return cls(iris, catalog.keys, first, {t.key: t.name for t in catalog.topics}, catalog.people, added,
+                   catalog.history)
 
 
 def named_triples(s: str, name: str, *classes: str) -> Iterator[str]:

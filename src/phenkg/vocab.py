@@ -139,8 +139,11 @@ class Iris:
     def scheme(self, name: str) -> str:
         return self.entity("scheme", name)
 
-    def source(self, commit: str | None) -> str:
-        return self.entity("source", commit or "unknown")
+    def source(self, commit: str | None, file: str | None = None) -> str:
+        """A list the data came from: by its commit, else by its file name (a list with no known commit)."""
+        from phenkg.keys import slug
+
+        return self.entity("source", commit or (slug(file) if file else "unknown"))
 
     def revision(self, commit: str) -> str:
         """A commit of the list's history that a paper's dates come from (`phenkg history`)."""

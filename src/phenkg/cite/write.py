@@ -34,7 +34,8 @@ def _encoder():
     non-ASCII, is its own LaTeX: the common case, skipped, which makes a large list's BibTeX 5x faster)."""
     from pylatexenc.latexencode import UnicodeToLatexEncoder
 
-    encoder = UnicodeToLatexEncoder(replacement_latex_protection="braces-all", unknown_char_policy="keep")
+    encoder = UnicodeToLatexEncoder(replacement_latex_protection="braces-all", unknown_char_policy="keep",
+                                    unknown_char_warning=False)   # kept as it is, with no bare warning
     return encoder, frozenset(c for c in map(chr, range(32, 127)) if encoder.unicode_to_latex(c) != c)
 
 

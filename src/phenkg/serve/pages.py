@@ -20,7 +20,7 @@ from phenkg.serve.citations import CITED, download_links
 from phenkg.serve.http import HttpError, Response
 from phenkg.serve.metadata import entity_meta
 from phenkg.serve.results import serialize
-from phenkg.vocab import DCAT, DCTERMS, FOAF, PHENKG, PROV, RDF, SCHEMA, SKOS, VOID, Iris
+from phenkg.vocab import DCAT, DCTERMS, FOAF, PHENKG, PROV, RDF, RDFS, SCHEMA, SKOS, VOID, Iris
 from phenkg.vocab import compact_iri as curie
 
 OWNED = ("authorship", "listing", "link")
@@ -156,6 +156,10 @@ PREDICATES = {
     PROV + "wasDerivedFrom": "taken from", PHENKG + "commit": "commit", DCTERMS + "source": "source",
     DCTERMS + "date": "date", PHENKG + "paper": "paper", PHENKG + "author": "author", PHENKG + "topic": "topic",
     PHENKG + "position": "position", PHENKG + "printedName": "name as printed", PHENKG + "sourceLine": "line",
+    SCHEMA + "datePublished": "date published", SCHEMA + "identifier": "identifier",
+    DCTERMS + "created": "first listed", PHENKG + "firstListedIn": "first listed in",
+    DCTERMS + "modified": "last changed", PHENKG + "lastChangedIn": "last changed in",
+    SCHEMA + "inDefinedTermSet": "in term set", SCHEMA + "startDate": "date", RDFS + "label": "label",
 }
 ORDER = {predicate: n for n, predicate in enumerate(PREDICATES)}
 

@@ -90,13 +90,13 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
     import pyoxigraph
 
     from phenkg.charts.html import charts_folder
-    from phenkg.export import CHARTS, build
+    from phenkg.export import CHARTS, build_into
     from phenkg.serve.documents import load_documents
     from phenkg.serve.pages import Describer
 
     shapes, ontology, endpoint = resources
-    built = build(catalog, out / "dist", base, shapes, ontology, formats=frozenset({*EXPORTS, CHARTS}))
-    (out / ".dist.lock").unlink(missing_ok=True)          # the build's lock beside dist/, not a site file
+    (out / "dist").mkdir()            # `out` is the site's staging folder: the build goes straight in
+    built = build_into(catalog, out / "dist", base, shapes, ontology, formats=frozenset({*EXPORTS, CHARTS}))
     store = pyoxigraph.Store()
     store.bulk_load(path=str(out / "dist" / "phenkg.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
     links = site_links(base_url)
@@ -104,6 +104,7 @@ def _write_site(catalog: Catalog, out: Path, base: str, base_url: str | None, re
     documents = load_documents(store, base, shapes, ontology, out / "dist")
     described = Describer(documents.void_store(), base, links=links)
     result = SiteResult(out, conforms=built.conforms)
+    result.files = sum(1 for path in (out / "dist").rglob("*") if path.is_file())   # the build's, counted too
     with ThreadPoolExecutor(WRITERS) as pool:
         write = _Writer(out, result, pool)
         _write_pages(write, describer, described, documents, base=base, base_url=base_url, links=links,
