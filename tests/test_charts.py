@@ -327,3 +327,18 @@ def test_a_chart_whose_query_has_no_rows_is_not_written(tmp_path):
     months = next(c for c in CHARTS if c.name == "papers-added-per-month")
     assert write_unit(pyoxigraph.Store(), months, tmp_path) == []     # a list without its git history
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_huge_list_draws_the_most_connected_authors_up_to_the_bound(store, tmp_path, monkeypatch):
+    from phenkg.charts import build
+
+    monkeypatch.setattr(build, "MAX_AUTHOR_CHARTS", 10)
+    write_charts(store, tmp_path, DEFAULT_BASE)
+    drawn = {p.name.removeprefix("author-coauthors--").removesuffix(".svg")
+             for p in tmp_path.glob("author-coauthors--*.svg")}
+    iris = Iris(DEFAULT_BASE)
+    shared = {iris.relative(me).partition("/")[2]: sum(r["papers"] for r in rows)
+              for me, rows in coauthors_by_author(store).items()}
+    assert len(drawn) == 10
+    weakest_drawn = min(shared[key] for key in drawn)
+    assert all(shared[key] <= weakest_drawn for key in set(shared) - drawn), "the most connected are drawn"
