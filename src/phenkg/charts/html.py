@@ -19,7 +19,8 @@ align-items:start}
 .charts figure{margin:0;overflow-x:auto}.charts svg{max-width:100%;height:auto}
 .charts figcaption{font-size:.85rem;color:#444;max-width:40rem}
 .charts pre{font-size:.75rem;background:#f6f8fa;padding:.5rem;overflow-x:auto;max-height:22rem}
-@media (max-width:60rem){.charts .chart{grid-template-columns:1fr}}
+.charts .chart>*{min-width:0}
+@media (max-width:60rem){.charts .chart{grid-template-columns:minmax(0,1fr)}}
 </style>"""
 
 
